@@ -1,0 +1,136 @@
+//! Bodies of the orders routes and of the live order events.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::menu::Size;
+
+/// Where an order is in its life: pending → cancelled, or pending → finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum OrderStatus {
+    Pending,
+    Cancelled,
+    Finished,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 3] = [
+        OrderStatus::Pending,
+        OrderStatus::Cancelled,
+        OrderStatus::Finished,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Finished => "finished",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        match s {
+            "pending" => Some(OrderStatus::Pending),
+            "cancelled" => Some(OrderStatus::Cancelled),
+            "finished" => Some(OrderStatus::Finished),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One line of an order. The unit price is the menu's price when the line was added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderItem {
+    pub id: i64,
+    pub flavor: String,
+    pub size: Size,
+    pub quantity: i64,
+    pub unit_price_cents: i64,
+    pub subtotal_cents: i64,
+}
+
+/// An order with its items; `total_cents` is always the sum of the subtotals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Order {
+    pub id: i64,
+    pub user_id: i64,
+    pub status: OrderStatus,
+    pub items: Vec<OrderItem>,
+    pub total_cents: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Body of `POST /orders/{order_id}/items`, and one element of `POST /orders/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderItemCreate {
+    pub flavor: String,
+    pub size: Size,
+    /// 1..=99.
+    pub quantity: i64,
+}
+
+/// Optional body of `POST /orders/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderCreate {
+    #[serde(default)]
+    pub items: Vec<OrderItemCreate>,
+}
+
+/// Answer of `GET /orders/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderList {
+    pub orders: Vec<Order>,
+}
+
+/// Whose orders `GET /orders/` lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum OrderScope {
+    /// The caller's own orders.
+    #[default]
+    Mine,
+    /// Every user's orders (admins only).
+    All,
+}
+
+/// Query of `GET /orders/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct OrderQuery {
+    /// Rows to skip (>= 0, default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// Rows to return (1..=100, default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Only orders in this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OrderStatus>,
+    /// `mine` (default) or `all` (admins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<OrderScope>,
+    /// With `scope=all`: only this user's orders. Ignored otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+}
+
+/// The SSE event name of an order change on `GET /orders/events`.
+pub const EVENT_ORDER: &str = "order";
+/// The SSE event name telling a client that events were lost and its lists must be reloaded.
+pub const EVENT_RESET: &str = "reset";

@@ -1,0 +1,3 @@
+fn main() {
+    println!("comanda {}", env!("CARGO_PKG_VERSION"));
+}
