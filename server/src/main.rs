@@ -1,1 +1,204 @@
-fn main() {}
+//! The `comanda-server` command line: serve (default), migrate, create-admin, openapi.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use comanda_server::{Application, HashParams, Settings, settings};
+use secrecy::SecretString;
+
+#[derive(Parser)]
+#[command(name = "comanda-server", version, about = "The Comanda API server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "COMANDA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API (the default).
+    Serve(ServeArgs),
+    /// Apply the database migrations and exit.
+    Migrate(DbArgs),
+    /// Create an admin account; the password comes from COMANDA_ADMIN_PASSWORD or the terminal.
+    CreateAdmin(CreateAdminArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// sqlite://PATH or postgres://…; default: comanda.db in the user's data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "COMANDA_BIND", default_value = "127.0.0.1:8000")]
+    bind: String,
+    #[command(flatten)]
+    db: DbArgs,
+    /// The HS256 key (at least 32 bytes); default: generated once, kept 0600 in the data directory.
+    #[arg(long, env = "COMANDA_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Access token lifetime in minutes.
+    #[arg(long, env = "COMANDA_ACCESS_TOKEN_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    access_token_minutes: u64,
+    /// Refresh token lifetime in days.
+    #[arg(long, env = "COMANDA_REFRESH_TOKEN_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..))]
+    refresh_token_days: u64,
+    /// On an empty database, add a demo menu and demo accounts.
+    #[arg(long, env = "COMANDA_DEMO")]
+    demo: bool,
+    /// Argon2id memory in KiB.
+    #[arg(long, env = "COMANDA_ARGON2_MEMORY_KIB", default_value_t = HashParams::OWASP.memory_kib)]
+    argon2_memory_kib: u32,
+    /// Argon2id passes.
+    #[arg(long, env = "COMANDA_ARGON2_ITERATIONS", default_value_t = HashParams::OWASP.iterations)]
+    argon2_iterations: u32,
+    /// Failed sign-ins allowed per account within the window.
+    #[arg(long, env = "COMANDA_LOGIN_MAX_PER_ACCOUNT", default_value_t = 5)]
+    login_max_per_account: u32,
+    /// Failed sign-ins of unknown accounts allowed per client address within the window.
+    #[arg(long, env = "COMANDA_LOGIN_MAX_PER_ADDRESS", default_value_t = 50)]
+    login_max_per_address: u32,
+    /// The failed sign-in window in minutes.
+    #[arg(long, env = "COMANDA_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
+    login_window_minutes: u64,
+    /// Database connections (SQLite: readers; writes use one more).
+    #[arg(long, env = "COMANDA_POOL_SIZE", default_value_t = 4)]
+    pool_size: u32,
+}
+
+#[derive(Args)]
+struct CreateAdminArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[arg(long)]
+    username: String,
+    #[arg(long)]
+    email: String,
+}
+
+fn database_url(db: &DbArgs) -> anyhow::Result<String> {
+    match &db.database_url {
+        Some(url) => Ok(url.clone()),
+        None => settings::default_database_url(),
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("comanda-server: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate(db)) => {
+            let url = database_url(&db)?;
+            let db = comanda_server::db::Db::connect(&url, 1).await?;
+            db.migrate().await?;
+            db.close().await;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Some(Command::CreateAdmin(args)) => {
+            let url = database_url(&args.db)?;
+            let password = match std::env::var("COMANDA_ADMIN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let p = rpassword::prompt_password("Password for the new admin: ")
+                        .context("cannot read the password (set COMANDA_ADMIN_PASSWORD)")?;
+                    let again = rpassword::prompt_password("Again: ")
+                        .context("cannot read the password")?;
+                    anyhow::ensure!(p == again, "the passwords differ");
+                    p
+                }
+            };
+            let user =
+                comanda_server::create_admin(&url, &args.username, &args.email, &password).await?;
+            eprintln!("created admin {} (id {})", user.username, user.id);
+            Ok(())
+        }
+        Some(Command::Openapi) => {
+            let (_, doc) = comanda_server::routes::api().split_for_parts();
+            println!(
+                "{}",
+                doc.to_pretty_json().context("cannot render the document")?
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let url = database_url(&args.db)?;
+    let key = match args.secret_key {
+        Some(k) => SecretString::from(k),
+        None => settings::stored_secret_key()?,
+    };
+    let mut s = Settings::new(url, key);
+    s.bind = args.bind;
+    s.access_token_ttl = Duration::from_secs(args.access_token_minutes * 60);
+    s.refresh_token_ttl = Duration::from_secs(args.refresh_token_days * 86400);
+    s.demo = args.demo;
+    s.hash_params = HashParams {
+        memory_kib: args.argon2_memory_kib,
+        iterations: args.argon2_iterations,
+        parallelism: 1,
+    };
+    s.login_limits = comanda_server::LoginLimits {
+        per_account: args.login_max_per_account,
+        per_address: args.login_max_per_address,
+        window: Duration::from_secs(args.login_window_minutes * 60),
+    };
+    s.pool_size = args.pool_size;
+    let demo = s.demo;
+    let app = Application::build(s).await?;
+    tracing::info!(url = %app.base_url(), "serving the Comanda API; docs at /docs");
+    if demo {
+        eprintln!(
+            "demo accounts: admin {} / {}, customer {} / {}",
+            comanda_server::demo::ADMIN_USERNAME,
+            comanda_server::demo::ADMIN_PASSWORD,
+            comanda_server::demo::CUSTOMER_USERNAME,
+            comanda_server::demo::CUSTOMER_PASSWORD
+        );
+    }
+    app.run_until_stopped().await
+}

@@ -1,0 +1,97 @@
+//! The menu: flavors in sizes with prices.
+
+use comanda_common::{MenuItem, Size};
+
+use super::{Ex, on};
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct MenuRow {
+    pub id: i64,
+    pub flavor: String,
+    pub size: String,
+    pub price_cents: i64,
+    pub available: bool,
+}
+
+impl MenuRow {
+    pub fn size(&self) -> Size {
+        // The column's CHECK constraint admits only the three sizes.
+        Size::parse(&self.size).unwrap_or(Size::Medium)
+    }
+
+    pub fn item(&self) -> MenuItem {
+        MenuItem {
+            id: self.id,
+            flavor: self.flavor.clone(),
+            size: self.size(),
+            price_cents: self.price_cents,
+            available: self.available,
+        }
+    }
+}
+
+/// The menu ordered by flavor (case-insensitively), then small < medium < large. Sorted
+/// here rather than in SQL so that both backends agree whatever their collation.
+pub async fn list(ex: Ex<'_>, include_unavailable: bool) -> Result<Vec<MenuItem>, sqlx::Error> {
+    const ALL: &str = "SELECT id, flavor, size, price_cents, available FROM menu_items";
+    const AVAILABLE: &str =
+        "SELECT id, flavor, size, price_cents, available FROM menu_items WHERE available = TRUE";
+    let sql = if include_unavailable { ALL } else { AVAILABLE };
+    let rows: Vec<MenuRow> = on!(ex, c => sqlx::query_as(sql).fetch_all(c).await)?;
+    let mut items: Vec<MenuItem> = rows.iter().map(MenuRow::item).collect();
+    items.sort_by(|a, b| {
+        (a.flavor.to_lowercase(), a.size, a.id).cmp(&(b.flavor.to_lowercase(), b.size, b.id))
+    });
+    Ok(items)
+}
+
+pub async fn insert(
+    ex: Ex<'_>,
+    flavor: &str,
+    size: Size,
+    price_cents: i64,
+) -> Result<MenuItem, sqlx::Error> {
+    const SQL: &str = "INSERT INTO menu_items (flavor, flavor_key, size, price_cents, available) \
+         VALUES ($1, $2, $3, $4, TRUE) RETURNING id, flavor, size, price_cents, available";
+    let row: MenuRow = on!(ex, c => sqlx::query_as(SQL)
+        .bind(flavor)
+        .bind(flavor.to_lowercase())
+        .bind(size.as_str())
+        .bind(price_cents)
+        .fetch_one(c)
+        .await)?;
+    Ok(row.item())
+}
+
+pub async fn patch(
+    ex: Ex<'_>,
+    id: i64,
+    price_cents: Option<i64>,
+    available: Option<bool>,
+) -> Result<Option<MenuItem>, sqlx::Error> {
+    const SQL: &str = "UPDATE menu_items SET price_cents = COALESCE($2, price_cents), \
+         available = COALESCE($3, available) WHERE id = $1 \
+         RETURNING id, flavor, size, price_cents, available";
+    let row: Option<MenuRow> = on!(ex, c => sqlx::query_as(SQL)
+        .bind(id)
+        .bind(price_cents)
+        .bind(available)
+        .fetch_optional(c)
+        .await)?;
+    Ok(row.map(|r| r.item()))
+}
+
+/// The menu row for a flavor (any case) and size.
+pub async fn find(ex: Ex<'_>, flavor: &str, size: Size) -> Result<Option<MenuRow>, sqlx::Error> {
+    const SQL: &str = "SELECT id, flavor, size, price_cents, available FROM menu_items \
+         WHERE flavor_key = $1 AND size = $2";
+    on!(ex, c => sqlx::query_as(SQL)
+        .bind(flavor.trim().to_lowercase())
+        .bind(size.as_str())
+        .fetch_optional(c)
+        .await)
+}
+
+pub async fn is_empty(ex: Ex<'_>) -> Result<bool, sqlx::Error> {
+    on!(ex, c => sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM menu_items)").fetch_one(c).await)
+}

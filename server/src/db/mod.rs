@@ -1,0 +1,224 @@
+//! Storage: one pool set per backend, chosen from the URL scheme, and the repository
+//! functions that hold every SQL statement.
+//!
+//! The repositories are written once and compiled for each backend: a repository function
+//! takes an [`Ex`] (a connection of either backend) and the [`on!`] macro expands its body
+//! once per variant, so each statement is type-checked against SQLite and PostgreSQL
+//! separately. This is the "one code path, generic over the database" of ARCHITECTURE.md
+//! without sqlx's higher-ranked trait bounds on every function, and without the `Any`
+//! driver. Timestamps are stored as integers (Unix seconds, or milliseconds where the name
+//! says `_ms`), which both dialects read and compare the same way.
+//!
+//! Writes on SQLite go through a pool of exactly one connection (`BEGIN IMMEDIATE`), so
+//! writers queue in the process instead of failing with "database is locked"; reads use a
+//! separate small pool and never wait for writes (WAL).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+pub mod events;
+pub mod menu;
+pub mod orders;
+pub mod sessions;
+pub mod users;
+
+/// Runs `$body` with `$c` bound to the `&mut` connection of whichever backend `$ex` holds.
+macro_rules! on {
+    ($ex:expr, $c:ident => $body:expr) => {
+        match $ex {
+            $crate::db::Ex::Sqlite($c) => $body,
+            $crate::db::Ex::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on;
+
+/// A borrowed connection of either backend, what every repository function takes.
+pub enum Ex<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+/// A pooled connection, for the reads of one request.
+pub enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Conn {
+    pub fn ex(&mut self) -> Ex<'_> {
+        match self {
+            Conn::Sqlite(c) => Ex::Sqlite(c),
+            Conn::Postgres(c) => Ex::Postgres(c),
+        }
+    }
+}
+
+/// A write transaction.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn ex(&mut self) -> Ex<'_> {
+        match self {
+            Tx::Sqlite(t) => Ex::Sqlite(t),
+            Tx::Postgres(t) => Ex::Postgres(t),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+/// The database: SQLite (a read pool and a one-connection write pool) or PostgreSQL.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Opens the database named by `url` (`sqlite://path` or `postgres://…`). A SQLite
+    /// file that does not exist yet is created.
+    pub async fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .with_context(|| "invalid SQLite database URL")?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts.clone())
+                .await
+                .context("cannot open the SQLite database")?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(pool_size.max(1))
+                .test_before_acquire(false)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .context("cannot open the SQLite database")?;
+            Ok(Db::Sqlite { read, write })
+        } else {
+            let opts = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
+            let pool = PgPoolOptions::new()
+                .max_connections(pool_size.max(2))
+                .test_before_acquire(false)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .context("cannot connect to PostgreSQL")?;
+            Ok(Db::Postgres(pool))
+        }
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite { write, .. } => sqlx::migrate!("../migrations/sqlite")
+                .run(write)
+                .await
+                .context("SQLite migrations failed")?,
+            Db::Postgres(pool) => sqlx::migrate!("../migrations/postgres")
+                .run(pool)
+                .await
+                .context("PostgreSQL migrations failed")?,
+        }
+        Ok(())
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
+    }
+
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match self {
+            Db::Postgres(p) => Some(p),
+            Db::Sqlite { .. } => None,
+        }
+    }
+
+    /// A connection for reads.
+    pub async fn conn(&self) -> Result<Conn, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
+            Db::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
+    }
+
+    /// A write transaction (on SQLite, on the single writer connection).
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        let fut = async {
+            match self {
+                Db::Sqlite { read, .. } => sqlx::query("SELECT 1").execute(read).await.is_ok(),
+                Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.is_ok(),
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(2), fut)
+            .await
+            .unwrap_or(false)
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// The constraint (PostgreSQL) or the message naming it (SQLite) of a unique violation.
+pub fn unique_violation(e: &sqlx::Error) -> Option<String> {
+    let db = e.as_database_error()?;
+    if !db.is_unique_violation() {
+        return None;
+    }
+    Some(
+        db.constraint()
+            .map(str::to_owned)
+            .unwrap_or_else(|| db.message().to_owned()),
+    )
+}
+
+/// Now, in Unix seconds.
+pub fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Now, in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Unix seconds as the API's UTC time.
+pub fn to_time(secs: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}

@@ -1,0 +1,221 @@
+//! Orders and their items. Every change runs inside a transaction that first locks the
+//! order row ([`lock`]), so concurrent changes to one order queue instead of interleaving.
+
+use comanda_common::{Order, OrderItem, OrderStatus, Size};
+
+use super::{Ex, on, to_time};
+
+/// One row of the order ⟕ items join.
+#[derive(sqlx::FromRow)]
+struct JoinRow {
+    id: i64,
+    user_id: i64,
+    status: String,
+    total_cents: i64,
+    created_at: i64,
+    updated_at: i64,
+    item_id: Option<i64>,
+    flavor: Option<String>,
+    size: Option<String>,
+    quantity: Option<i64>,
+    unit_price_cents: Option<i64>,
+}
+
+/// Folds join rows (ordered by order, then item) into orders.
+fn fold(rows: Vec<JoinRow>) -> Vec<Order> {
+    let mut orders: Vec<Order> = Vec::new();
+    for r in rows {
+        if orders.last().is_none_or(|o| o.id != r.id) {
+            orders.push(Order {
+                id: r.id,
+                user_id: r.user_id,
+                status: OrderStatus::parse(&r.status).unwrap_or(OrderStatus::Pending),
+                items: Vec::new(),
+                total_cents: r.total_cents,
+                created_at: to_time(r.created_at),
+                updated_at: to_time(r.updated_at),
+            });
+        }
+        if let (Some(item_id), Some(flavor), Some(size), Some(quantity), Some(unit)) =
+            (r.item_id, r.flavor, r.size, r.quantity, r.unit_price_cents)
+            && let Some(order) = orders.last_mut()
+        {
+            order.items.push(OrderItem {
+                id: item_id,
+                flavor,
+                size: Size::parse(&size).unwrap_or(Size::Medium),
+                quantity,
+                unit_price_cents: unit,
+                subtotal_cents: quantity * unit,
+            });
+        }
+    }
+    orders
+}
+
+/// One order with its items, in one query.
+pub async fn get(ex: Ex<'_>, id: i64) -> Result<Option<Order>, sqlx::Error> {
+    const SQL: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         FROM orders o LEFT JOIN order_items i ON i.order_id = o.id WHERE o.id = $1 ORDER BY i.id";
+    let rows: Vec<JoinRow> = on!(ex, c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?;
+    Ok(fold(rows).pop())
+}
+
+/// Which orders a list shows.
+pub struct ListFilter {
+    /// Only this user's orders (None: everybody's).
+    pub user_id: Option<i64>,
+    pub status: Option<OrderStatus>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A page of orders, newest first, with their items, in one query.
+pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<Vec<Order>, sqlx::Error> {
+    const BY_USER: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         FROM (SELECT * FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3) \
+         o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
+    const BY_USER_STATUS: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         FROM (SELECT * FROM orders WHERE user_id = $1 AND status = $4 ORDER BY id DESC LIMIT $2 OFFSET $3) \
+         o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
+    const ALL: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         FROM (SELECT * FROM orders ORDER BY id DESC LIMIT $2 OFFSET $3) \
+         o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
+    const ALL_STATUS: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         FROM (SELECT * FROM orders WHERE status = $4 ORDER BY id DESC LIMIT $2 OFFSET $3) \
+         o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
+    let sql = match (f.user_id.is_some(), f.status.is_some()) {
+        (true, false) => BY_USER,
+        (true, true) => BY_USER_STATUS,
+        (false, false) => ALL,
+        (false, true) => ALL_STATUS,
+    };
+    let status = f.status.map(OrderStatus::as_str);
+    let rows: Vec<JoinRow> = on!(ex, c => {
+        let q = sqlx::query_as(sql)
+            .bind(f.user_id.unwrap_or(0))
+            .bind(f.limit)
+            .bind(f.offset);
+        // $4 exists only in the status variants; binding it elsewhere would be an error.
+        let q = match status {
+            Some(s) => q.bind(s),
+            None => q,
+        };
+        q.fetch_all(c).await
+    })?;
+    Ok(fold(rows))
+}
+
+/// Locks the order row for the rest of the transaction; its owner and status.
+pub async fn lock(ex: Ex<'_>, id: i64) -> Result<Option<(i64, OrderStatus)>, sqlx::Error> {
+    const SQL: &str =
+        "UPDATE orders SET updated_at = updated_at WHERE id = $1 RETURNING user_id, status";
+    let row: Option<(i64, String)> =
+        on!(ex, c => sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?;
+    Ok(row.map(|(u, s)| (u, OrderStatus::parse(&s).unwrap_or(OrderStatus::Pending))))
+}
+
+/// A new, empty, pending order.
+pub async fn insert(ex: Ex<'_>, user_id: i64, now: i64) -> Result<i64, sqlx::Error> {
+    const SQL: &str = "INSERT INTO orders (user_id, status, total_cents, created_at, updated_at) \
+         VALUES ($1, 'pending', 0, $2, $2) RETURNING id";
+    on!(ex, c => sqlx::query_scalar(SQL).bind(user_id).bind(now).fetch_one(c).await)
+}
+
+/// The result of adding to an order line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AddLine {
+    Added,
+    /// The line would exceed 99.
+    TooMany,
+}
+
+/// Adds `quantity` of a menu row at `unit_price` to the order: to the existing line of the
+/// same flavor, size and unit price, or as a new line.
+pub async fn add_line(
+    ex: Ex<'_>,
+    order_id: i64,
+    flavor: &str,
+    size: Size,
+    unit_price: i64,
+    quantity: i64,
+) -> Result<AddLine, sqlx::Error> {
+    const FIND: &str = "SELECT id, quantity FROM order_items \
+         WHERE order_id = $1 AND flavor = $2 AND size = $3 AND unit_price_cents = $4 ORDER BY id LIMIT 1";
+    const BUMP: &str = "UPDATE order_items SET quantity = $2 WHERE id = $1";
+    const INSERT: &str = "INSERT INTO order_items (order_id, flavor, size, quantity, unit_price_cents) \
+         VALUES ($1, $2, $3, $4, $5)";
+    on!(ex, c => {
+        let existing: Option<(i64, i64)> = sqlx::query_as(FIND)
+            .bind(order_id)
+            .bind(flavor)
+            .bind(size.as_str())
+            .bind(unit_price)
+            .fetch_optional(&mut *c)
+            .await?;
+        match existing {
+            Some((_, q)) if q + quantity > comanda_common::Quantity::MAX => Ok(AddLine::TooMany),
+            Some((line, q)) => {
+                sqlx::query(BUMP).bind(line).bind(q + quantity).execute(&mut *c).await?;
+                Ok(AddLine::Added)
+            }
+            None if quantity > comanda_common::Quantity::MAX => Ok(AddLine::TooMany),
+            None => {
+                sqlx::query(INSERT)
+                    .bind(order_id)
+                    .bind(flavor)
+                    .bind(size.as_str())
+                    .bind(quantity)
+                    .bind(unit_price)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(AddLine::Added)
+            }
+        }
+    })
+}
+
+/// Removes a line; false when the order has no such line.
+pub async fn delete_line(ex: Ex<'_>, order_id: i64, item_id: i64) -> Result<bool, sqlx::Error> {
+    const SQL: &str = "DELETE FROM order_items WHERE id = $1 AND order_id = $2";
+    on!(ex, c => sqlx::query(SQL)
+        .bind(item_id)
+        .bind(order_id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected() > 0))
+}
+
+/// Sets the total to the sum of the lines and stamps the change.
+pub async fn touch_total(ex: Ex<'_>, order_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    const SQL: &str = "UPDATE orders SET updated_at = $2, total_cents = \
+         (SELECT COALESCE(SUM(quantity * unit_price_cents), 0) FROM order_items WHERE order_id = $1) \
+         WHERE id = $1";
+    on!(ex, c => sqlx::query(SQL).bind(order_id).bind(now).execute(c).await.map(|_| ()))
+}
+
+pub async fn set_status(
+    ex: Ex<'_>,
+    order_id: i64,
+    status: OrderStatus,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    const SQL: &str = "UPDATE orders SET status = $2, updated_at = $3 WHERE id = $1";
+    on!(ex, c => sqlx::query(SQL)
+        .bind(order_id)
+        .bind(status.as_str())
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn has_items(ex: Ex<'_>, order_id: i64) -> Result<bool, sqlx::Error> {
+    const SQL: &str = "SELECT EXISTS (SELECT 1 FROM order_items WHERE order_id = $1)";
+    on!(ex, c => sqlx::query_scalar(SQL).bind(order_id).fetch_one(c).await)
+}

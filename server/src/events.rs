@@ -1,0 +1,106 @@
+//! Live order events: an in-process broadcast fed by the transactions that change orders.
+//!
+//! On SQLite (one process) a committed change is published directly. On PostgreSQL every
+//! event is announced with `NOTIFY` inside its transaction; each server process LISTENs,
+//! loads the announced event and publishes it to its own subscribers, so an order changed
+//! through one process reaches the streams opened on every other.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use tokio::sync::broadcast;
+
+use crate::db::{self, Db};
+
+/// One retained event: the order as it was after the change, serialised once.
+#[derive(Debug, Clone)]
+pub struct OrderEvent {
+    pub id: i64,
+    pub user_id: i64,
+    pub data: Arc<str>,
+}
+
+impl From<db::events::EventRow> for OrderEvent {
+    fn from(r: db::events::EventRow) -> Self {
+        Self {
+            id: r.id,
+            user_id: r.user_id,
+            data: r.data.into(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<OrderEvent>,
+    /// PostgreSQL delivers events through LISTEN; local publishing would double them.
+    via_notify: bool,
+}
+
+impl EventBus {
+    pub fn new(db: &Db) -> Self {
+        let (tx, _) = broadcast::channel(4096);
+        Self {
+            tx,
+            via_notify: db.is_postgres(),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<OrderEvent> {
+        self.tx.subscribe()
+    }
+
+    /// Publishes an event committed by this process.
+    pub fn committed(&self, event: OrderEvent) {
+        if !self.via_notify {
+            let _ = self.tx.send(event);
+        }
+    }
+
+    /// On PostgreSQL, starts the task that forwards announced events to this process's
+    /// subscribers. It reconnects by itself; it ends when the pool closes.
+    pub async fn start_listener(&self, db: &Db) -> anyhow::Result<()> {
+        let Some(pool) = db.pg_pool().cloned() else {
+            return Ok(());
+        };
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(db::events::CHANNEL).await?;
+        let tx = self.tx.clone();
+        let db = db.clone();
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(n) => {
+                        let Ok(id) = n.payload().parse::<i64>() else {
+                            continue;
+                        };
+                        match fetch(&db, id).await {
+                            Ok(Some(ev)) => {
+                                let _ = tx.send(ev);
+                            }
+                            Ok(None) => {}
+                            Err(e) => tracing::warn!(error = %e, id, "cannot load an order event"),
+                        }
+                    }
+                    Err(sqlx::Error::PoolClosed) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event listener lost its connection; retrying");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        if pool.is_closed() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+async fn fetch(db: &Db, id: i64) -> Result<Option<OrderEvent>, sqlx::Error> {
+    let mut conn = db.conn().await?;
+    Ok(db::events::by_id(conn.ex(), id)
+        .await?
+        .map(OrderEvent::from))
+}

@@ -1,0 +1,319 @@
+//! Extractors that turn every malformed input into the API's own 422 shape, and the
+//! `AuthUser` extractor that authenticates a request.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::{header, request::Parts};
+use comanda_common::{LocItem, UserPublic, ValidationErrorItem};
+use serde::de::DeserializeOwned;
+
+use crate::auth::cache::CachedAuth;
+use crate::db;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Turns a serde error at `path` into a 422 entry under `root` ("body" or "query").
+fn serde_problem<E: std::fmt::Display>(
+    root: &str,
+    err: serde_path_to_error::Error<E>,
+) -> ValidationErrorItem {
+    let mut loc: Vec<LocItem> = vec![root.into()];
+    for seg in err.path().iter() {
+        match seg {
+            serde_path_to_error::Segment::Seq { index } => loc.push((*index).into()),
+            serde_path_to_error::Segment::Map { key } => loc.push(key.as_str().into()),
+            serde_path_to_error::Segment::Enum { variant } => loc.push(variant.as_str().into()),
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let raw = err.inner().to_string();
+    // serde_json appends " at line L column C"; the location is already in `loc`.
+    let msg = match raw.find(" at line ") {
+        Some(i) => raw[..i].to_owned(),
+        None => raw,
+    };
+    if let Some(field) = msg
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        loc.push(field.into());
+        return ValidationErrorItem {
+            loc,
+            msg: "Field required".into(),
+            kind: "missing".into(),
+        };
+    }
+    ValidationErrorItem {
+        loc,
+        msg,
+        kind: "value_error".into(),
+    }
+}
+
+fn has_content_type(parts: &axum::http::HeaderMap, expected: &str) -> bool {
+    parts
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == expected || (expected == "application/json" && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+async fn body_bytes(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rej| {
+        let status = rej.status();
+        if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::Status(status, "Request body too large")
+        } else {
+            ApiError::invalid(&["body"], "cannot read the request body")
+        }
+    })
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+        Ok(v) => {
+            // Trailing characters after the value are malformed JSON too.
+            if de.end().is_err() {
+                return Err(json_invalid());
+            }
+            Ok(v)
+        }
+        Err(e) if e.inner().is_syntax() || e.inner().is_eof() => Err(json_invalid()),
+        Err(e) => Err(ApiError::Validation(vec![serde_problem("body", e)])),
+    }
+}
+
+fn json_invalid() -> ApiError {
+    ApiError::Validation(vec![ValidationErrorItem {
+        loc: vec!["body".into()],
+        msg: "JSON decode error".into(),
+        kind: "json_invalid".into(),
+    }])
+}
+
+fn wrong_content_type(expected: &str) -> ApiError {
+    ApiError::Validation(vec![ValidationErrorItem {
+        loc: vec!["body".into()],
+        msg: format!("Content-Type must be {expected}"),
+        kind: "content_type".into(),
+    }])
+}
+
+/// A JSON body; anything malformed is 422 in the API's shape, an oversized body 413.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        if !has_content_type(req.headers(), "application/json") {
+            return Err(wrong_content_type("application/json"));
+        }
+        let bytes = body_bytes(req, state).await?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// A JSON body that may be absent (empty): then `T::default()`.
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let typed = has_content_type(req.headers(), "application/json");
+        let bytes = body_bytes(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        if !typed {
+            return Err(wrong_content_type("application/json"));
+        }
+        parse_json(&bytes).map(OptionalJson)
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body.
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        if !has_content_type(req.headers(), "application/x-www-form-urlencoded") {
+            return Err(wrong_content_type("application/x-www-form-urlencoded"));
+        }
+        let bytes = body_bytes(req, state).await?;
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes));
+        serde_path_to_error::deserialize(de)
+            .map(Form)
+            .map_err(|e| ApiError::Validation(vec![serde_problem("body", e)]))
+    }
+}
+
+/// The query string.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| ApiError::Validation(vec![serde_problem("query", e)]))
+    }
+}
+
+/// The path's ids, in order: each must be a positive 64-bit integer.
+pub struct Ids(pub Vec<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ids {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::invalid(&["path"], "invalid path"))?;
+        let mut ids = Vec::new();
+        let mut problems = Vec::new();
+        for (name, value) in &params {
+            match value.parse::<i64>() {
+                Ok(id) if id > 0 => ids.push(id),
+                _ => problems.push(ValidationErrorItem {
+                    loc: vec!["path".into(), name.into()],
+                    msg: "Input should be a positive 64-bit integer".into(),
+                    kind: "int_parsing".into(),
+                }),
+            }
+        }
+        if problems.is_empty() {
+            Ok(Ids(ids))
+        } else {
+            Err(ApiError::Validation(problems))
+        }
+    }
+}
+
+/// The id of a one-id path.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Ids(ids) = Ids::from_request_parts(parts, state).await?;
+        ids.first()
+            .copied()
+            .map(Id)
+            .ok_or(ApiError::invalid(&["path"], "missing id"))
+    }
+}
+
+/// The client's address (for the per-address sign-in limit).
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        Ok(ClientIp(ip))
+    }
+}
+
+/// An authenticated request: the user and the session its token names.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user: UserPublic,
+    pub session_id: i64,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.user.is_admin
+    }
+
+    /// Ok for admins, else 403.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.user.is_admin {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+/// The bearer token of the `Authorization` header.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::NotAuthenticated)?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or(ApiError::NotAuthenticated)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(ApiError::NotAuthenticated);
+    }
+    Ok(token)
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers)?;
+        authenticate(state, token).await
+    }
+}
+
+/// Checks an access token: signature, expiry, type, then the session and the user (from
+/// the session cache or with one query).
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let (user_id, claims) = state
+        .keys
+        .verify(token)
+        .ok_or(ApiError::InvalidCredentials)?;
+    let sid = claims.sid;
+    let now_ms = db::now_ms();
+    let auth = match state.sessions.get(sid) {
+        Some(a) => a,
+        None => {
+            let mut conn = state.db.conn().await?;
+            let row = db::sessions::auth_lookup(conn.ex(), sid)
+                .await?
+                .ok_or(ApiError::InvalidCredentials)?;
+            if row.revoked_at_ms.is_some() {
+                return Err(ApiError::InvalidCredentials);
+            }
+            let a = CachedAuth {
+                user: row.public(),
+                session_expires_at_ms: row.expires_at_ms,
+            };
+            state.sessions.put(sid, a.clone());
+            a
+        }
+    };
+    if auth.user.id != user_id || !auth.user.is_active || auth.session_expires_at_ms <= now_ms {
+        return Err(ApiError::InvalidCredentials);
+    }
+    Ok(AuthUser {
+        user: auth.user,
+        session_id: sid,
+    })
+}

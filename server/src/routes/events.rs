@@ -1,0 +1,176 @@
+//! `GET /orders/events`: a server-sent event stream of order changes the caller may see.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use comanda_common::ErrorBody;
+use comanda_common::orders::{EVENT_ORDER, EVENT_RESET};
+use futures::Stream;
+use serde::Deserialize;
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::db;
+use crate::error::{ApiError, Result};
+use crate::events::OrderEvent;
+use crate::extract::{AuthUser, Query, authenticate, bearer};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(order_events))
+}
+
+/// How often a comment line keeps the connection alive.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How many missed events one reconnect replays at most before it asks for a reset.
+const REPLAY_MAX: i64 = 10_000;
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct EventsQuery {
+    /// The access token, for clients that cannot set the `Authorization` header.
+    access_token: Option<String>,
+}
+
+/// Live order changes as server-sent events (`event: order`, `id`, `data: <Order>`).
+#[utoipa::path(get, path = "/orders/events", tag = "orders", security(("oauth2" = [])),
+    params(
+        EventsQuery,
+        ("Last-Event-ID" = Option<i64>, Header, description = "Replay the events after this id"),
+    ),
+    responses(
+        (status = 200, description = "text/event-stream: `event: order` with the Order as data; \
+            `event: reset` when missed events are no longer retained; a comment every 15 s",
+            content_type = "text/event-stream", body = String),
+        (status = 401, description = "Not authenticated / Could not validate credentials", body = ErrorBody),
+        (status = 422, body = comanda_common::ValidationErrorBody),
+    ))]
+async fn order_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let token = match bearer(&headers) {
+        Ok(t) => t.to_owned(),
+        Err(e) => q.access_token.filter(|t| !t.is_empty()).ok_or(e)?,
+    };
+    let auth = authenticate(&state, &token).await?;
+    let last_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    // Subscribe before reading the replay, so nothing falls between the two.
+    let live = state.events.subscribe();
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(pump(state, auth, token, last_id, live, tx));
+    Ok(Sse::new(ReceiverStream::new(rx))
+        .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
+}
+
+fn order_event(e: &OrderEvent) -> Result<Event, Infallible> {
+    Ok(Event::default()
+        .event(EVENT_ORDER)
+        .id(e.id.to_string())
+        .data(e.data.as_ref()))
+}
+
+fn reset_event() -> Result<Event, Infallible> {
+    Ok(Event::default().event(EVENT_RESET).data("{}"))
+}
+
+/// Feeds one subscriber: the replay, then live events, until the client goes away or its
+/// session ends (re-checked at every heartbeat).
+async fn pump(
+    state: AppState,
+    auth: AuthUser,
+    token: String,
+    last_id: Option<i64>,
+    mut live: broadcast::Receiver<OrderEvent>,
+    tx: mpsc::Sender<Result<Event, Infallible>>,
+) {
+    let mut stopping = state.shutdown.subscribe();
+    let visible = |e: &OrderEvent| auth.is_admin() || e.user_id == auth.user.id;
+    // Live events already sent by the replay are skipped; nothing else is, because on
+    // PostgreSQL events of concurrent transactions may arrive slightly out of id order.
+    let mut replayed_upto = 0;
+    if let Some(last) = last_id {
+        match replay(&state, last).await {
+            Ok(Replay::Events(events)) => {
+                for e in events {
+                    replayed_upto = replayed_upto.max(e.id);
+                    if visible(&e) && tx.send(order_event(&e)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Ok(Replay::Reset(newest)) => {
+                replayed_upto = newest;
+                if tx.send(reset_event()).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "event replay failed; asking the client to reload");
+                if tx.send(reset_event()).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let mut check = tokio::time::interval(HEARTBEAT);
+    check.tick().await;
+    loop {
+        tokio::select! {
+            received = live.recv() => match received {
+                Ok(e) => {
+                    if e.id <= replayed_upto {
+                        continue;
+                    }
+                    if visible(&e) && tx.send(order_event(&e)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    if tx.send(reset_event()).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            _ = check.tick() => {
+                if authenticate(&state, &token).await.is_err() {
+                    return;
+                }
+            }
+            _ = tx.closed() => return,
+            _ = stopping.changed() => return,
+        }
+    }
+}
+
+enum Replay {
+    Events(Vec<OrderEvent>),
+    /// The client's position is no longer retained (or unknown): reload, then follow on
+    /// from this newest id.
+    Reset(i64),
+}
+
+async fn replay(state: &AppState, last: i64) -> Result<Replay, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let (min, max) = db::events::bounds(conn.ex()).await?;
+    let newest = max.unwrap_or(0);
+    if last > newest || min.is_some_and(|m| last < m - 1) {
+        return Ok(Replay::Reset(newest));
+    }
+    let rows = db::events::since(conn.ex(), last, REPLAY_MAX).await?;
+    if rows.len() as i64 >= REPLAY_MAX {
+        return Ok(Replay::Reset(newest));
+    }
+    Ok(Replay::Events(
+        rows.into_iter().map(OrderEvent::from).collect(),
+    ))
+}
