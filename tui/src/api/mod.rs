@@ -1,0 +1,447 @@
+//! The typed client of the Comanda API: one reused `reqwest::Client`, the `common` types,
+//! errors as one readable line, and a session that refreshes itself when the access token
+//! expires (one refresh at a time, however many requests fail together).
+
+mod error;
+pub mod events;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use comanda_common::{
+    LogoutRequest, MenuItem, MenuItemCreate, MenuItemPatch, MenuList, Message, Order, OrderCreate,
+    OrderItemCreate, OrderList, OrderQuery, RefreshRequest, Status, Token, TokenRequest,
+    UserCreate, UserList, UserListQuery, UserPatch, UserPublic, paths,
+};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+
+pub use error::{ApiError, SESSION_ENDED};
+
+use crate::store::{MemoryStore, TokenStore};
+
+/// How long any ordinary request may take, connection included.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// The `detail` of a 401 for a bad or expired token.
+const BAD_CREDENTIALS: &str = "Could not validate credentials";
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The token pair and a counter bumped at every change, so that requests which failed with
+/// the same (old) token trigger only one refresh.
+#[derive(Default)]
+struct Session {
+    token: Option<Token>,
+    generation: u64,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    session: Mutex<Session>,
+    store: std::sync::RwLock<Arc<dyn TokenStore>>,
+}
+
+/// A cheap, cloneable handle on the API of one server.
+#[derive(Clone)]
+pub struct ApiClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("base_url", &self.inner.base_url)
+            .finish()
+    }
+}
+
+impl ApiClient {
+    /// A client of the server at `base_url` keeping its session in `store`.
+    pub fn new(base_url: &str, store: Arc<dyn TokenStore>) -> ApiClient {
+        let http = reqwest::Client::builder()
+            .connect_timeout(TIMEOUT)
+            // The event stream has no overall timeout, but it must see a heartbeat (every 15 s).
+            .read_timeout(Duration::from_secs(45))
+            .user_agent(concat!("comanda/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        ApiClient {
+            inner: Arc::new(Inner {
+                http,
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                session: Mutex::new(Session::default()),
+                store: std::sync::RwLock::new(store),
+            }),
+        }
+    }
+
+    /// A client with an in-memory session (tests, or before the keyring is known).
+    pub fn with_memory(base_url: &str) -> ApiClient {
+        ApiClient::new(base_url, Arc::new(MemoryStore::new()))
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Where the session is kept.
+    pub fn store(&self) -> Arc<dyn TokenStore> {
+        match self.inner.store.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Keeps the session in `store` from now on (the OS keyring, once it has answered).
+    pub fn set_store(&self, store: Arc<dyn TokenStore>) {
+        match self.inner.store.write() {
+            Ok(mut s) => *s = store,
+            Err(poisoned) => *poisoned.into_inner() = store,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.inner.base_url, path)
+    }
+
+    /// Loads the saved session from the store (blocking I/O is moved off this thread).
+    /// Returns true if there was one.
+    pub async fn restore_session(&self) -> bool {
+        let store = self.store();
+        let token = tokio::task::spawn_blocking(move || store.load())
+            .await
+            .ok()
+            .flatten();
+        let found = token.is_some();
+        let mut s = self.inner.session.lock().await;
+        s.token = token;
+        s.generation += 1;
+        found
+    }
+
+    /// True if a token pair is held.
+    pub async fn has_session(&self) -> bool {
+        self.inner.session.lock().await.token.is_some()
+    }
+
+    async fn set_session(&self, token: Option<Token>) {
+        {
+            let mut s = self.inner.session.lock().await;
+            s.token = token.clone();
+            s.generation += 1;
+        }
+        self.persist(token).await;
+    }
+
+    async fn persist(&self, token: Option<Token>) {
+        let store = self.store();
+        let res = tokio::task::spawn_blocking(move || match token {
+            Some(t) => store.save(&t),
+            None => store.clear(),
+        })
+        .await;
+        match res {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not update the saved session"),
+            Err(e) => tracing::warn!(error = %e, "session store task failed"),
+        }
+    }
+
+    /// Sends one request built by `build`, decoding a JSON answer or an error body.
+    async fn send_raw(&self, build: &(dyn Fn() -> RequestBuilder + Sync)) -> ApiResult<Vec<u8>> {
+        let resp = build()
+            .timeout(TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| ApiError::from_transport(&e, &self.inner.base_url))?;
+        let status = resp.status();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| ApiError::from_transport(&e, &self.inner.base_url))?;
+        if status.is_success() {
+            Ok(body.to_vec())
+        } else {
+            Err(ApiError::from_answer(status, &body))
+        }
+    }
+
+    fn decode<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+        serde_json::from_slice(body).map_err(|_| ApiError::BadBody(200))
+    }
+
+    /// An unauthenticated call.
+    async fn call_anon<T: DeserializeOwned>(
+        &self,
+        build: &(dyn Fn() -> RequestBuilder + Sync),
+    ) -> ApiResult<T> {
+        Self::decode(&self.send_raw(build).await?)
+    }
+
+    /// An authenticated call; on "Could not validate credentials" the session is refreshed
+    /// once and the call retried.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        build: &(dyn Fn() -> RequestBuilder + Sync),
+    ) -> ApiResult<T> {
+        let (access, generation) = self.current_access().await?;
+        let first = self.send_raw(&|| build().bearer_auth(&access)).await;
+        match first {
+            Err(ApiError::Api {
+                status: 401,
+                ref detail,
+            }) if detail == BAD_CREDENTIALS => {
+                let access = self.refresh(generation).await?;
+                Self::decode(&self.send_raw(&|| build().bearer_auth(&access)).await?)
+            }
+            other => Self::decode(&other?),
+        }
+    }
+
+    async fn current_access(&self) -> ApiResult<(String, u64)> {
+        let s = self.inner.session.lock().await;
+        match &s.token {
+            Some(t) => Ok((t.access_token.clone(), s.generation)),
+            None => Err(ApiError::NotSignedIn),
+        }
+    }
+
+    /// Refreshes the session whose access token failed at `generation`, unless another
+    /// request already did; returns the access token to retry with.
+    async fn refresh(&self, generation: u64) -> ApiResult<String> {
+        let mut s = self.inner.session.lock().await;
+        if s.generation != generation {
+            return match &s.token {
+                Some(t) => Ok(t.access_token.clone()),
+                None => Err(ApiError::SessionEnded),
+            };
+        }
+        let Some(refresh_token) = s.token.as_ref().map(|t| t.refresh_token.clone()) else {
+            return Err(ApiError::SessionEnded);
+        };
+        let url = self.url(paths::AUTH_REFRESH);
+        let body = RefreshRequest { refresh_token };
+        let http = self.inner.http.clone();
+        let answer = self.send_raw(&|| http.post(&url).json(&body)).await;
+        match answer {
+            Ok(bytes) => {
+                let token: Token = Self::decode(&bytes)?;
+                tracing::info!("access token refreshed");
+                let access = token.access_token.clone();
+                s.token = Some(token.clone());
+                s.generation += 1;
+                drop(s);
+                self.persist(Some(token)).await;
+                Ok(access)
+            }
+            Err(ApiError::Api { status: 401, .. }) => {
+                tracing::info!("refresh rejected: the session has ended");
+                s.token = None;
+                s.generation += 1;
+                drop(s);
+                self.persist(None).await;
+                Err(ApiError::SessionEnded)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces the access token with a bogus one (tests: simulate an expired token).
+    pub async fn spoil_access_token_for_tests(&self, access: &str) {
+        let mut s = self.inner.session.lock().await;
+        if let Some(t) = s.token.as_mut() {
+            t.access_token = access.to_owned();
+        }
+    }
+
+    // ---- health ----
+
+    pub async fn health(&self) -> ApiResult<Status> {
+        let url = self.url(paths::HEALTH);
+        self.call_anon(&|| self.inner.http.get(&url)).await
+    }
+
+    // ---- auth ----
+
+    /// Signs in with an email or username and keeps the session.
+    pub async fn login(&self, identifier: &str, password: &str) -> ApiResult<UserPublic> {
+        let url = self.url(paths::AUTH_TOKEN);
+        let form = TokenRequest {
+            username: identifier.to_owned(),
+            password: password.to_owned(),
+        };
+        let token: Token = self
+            .call_anon(&|| self.inner.http.post(&url).form(&form))
+            .await?;
+        self.set_session(Some(token)).await;
+        self.me().await
+    }
+
+    /// Creates an account (it does not sign in).
+    pub async fn sign_up(&self, body: &UserCreate) -> ApiResult<UserPublic> {
+        let url = self.url(paths::USERS);
+        self.call_anon(&|| self.inner.http.post(&url).json(body))
+            .await
+    }
+
+    /// Ends the session on the server (or all of them) and forgets it locally, even when
+    /// the server cannot be reached.
+    pub async fn logout(&self, all: bool) -> ApiResult<()> {
+        let url = self.url(paths::AUTH_LOGOUT);
+        let body = LogoutRequest { all };
+        let result = if self.has_session().await {
+            self.call::<Message>(&|| self.inner.http.post(&url).json(&body))
+                .await
+                .map(|_| ())
+        } else {
+            Ok(())
+        };
+        self.set_session(None).await;
+        match result {
+            Err(ApiError::SessionEnded) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Forgets the local session without telling the server.
+    pub async fn forget_session(&self) {
+        self.set_session(None).await;
+    }
+
+    // ---- users ----
+
+    pub async fn me(&self) -> ApiResult<UserPublic> {
+        let url = self.url(paths::USERS_ME);
+        self.call(&|| self.inner.http.get(&url)).await
+    }
+
+    pub async fn list_users(&self, query: &UserListQuery) -> ApiResult<UserList> {
+        let url = self.url(paths::USERS);
+        self.call(&|| self.inner.http.get(&url).query(query)).await
+    }
+
+    pub async fn get_user(&self, id: i64) -> ApiResult<UserPublic> {
+        let url = self.url(&paths::user(id));
+        self.call(&|| self.inner.http.get(&url)).await
+    }
+
+    pub async fn patch_user(&self, id: i64, patch: &UserPatch) -> ApiResult<UserPublic> {
+        let url = self.url(&paths::user(id));
+        self.call(&|| self.inner.http.patch(&url).json(patch)).await
+    }
+
+    pub async fn delete_user(&self, id: i64) -> ApiResult<Message> {
+        let url = self.url(&paths::user(id));
+        self.call(&|| self.inner.http.delete(&url)).await
+    }
+
+    // ---- menu ----
+
+    pub async fn menu(&self, include_unavailable: bool) -> ApiResult<MenuList> {
+        let url = self.url(paths::MENU);
+        let q = [("include_unavailable", include_unavailable)];
+        if self.has_session().await {
+            self.call(&|| self.inner.http.get(&url).query(&q)).await
+        } else {
+            self.call_anon(&|| self.inner.http.get(&url)).await
+        }
+    }
+
+    pub async fn create_menu_item(&self, body: &MenuItemCreate) -> ApiResult<MenuItem> {
+        let url = self.url(paths::MENU);
+        self.call(&|| self.inner.http.post(&url).json(body)).await
+    }
+
+    pub async fn patch_menu_item(&self, id: i64, patch: &MenuItemPatch) -> ApiResult<MenuItem> {
+        let url = self.url(&paths::menu_item(id));
+        self.call(&|| self.inner.http.patch(&url).json(patch)).await
+    }
+
+    // ---- orders ----
+
+    pub async fn list_orders(&self, query: &OrderQuery) -> ApiResult<OrderList> {
+        let url = self.url(paths::ORDERS);
+        self.call(&|| self.inner.http.get(&url).query(query)).await
+    }
+
+    pub async fn create_order(&self, body: &OrderCreate) -> ApiResult<Order> {
+        let url = self.url(paths::ORDERS);
+        self.call(&|| self.inner.http.post(&url).json(body)).await
+    }
+
+    pub async fn order(&self, id: i64) -> ApiResult<Order> {
+        let url = self.url(&paths::order(id));
+        self.call(&|| self.inner.http.get(&url)).await
+    }
+
+    pub async fn add_item(&self, order_id: i64, item: &OrderItemCreate) -> ApiResult<Order> {
+        let url = self.url(&paths::order_items(order_id));
+        self.call(&|| self.inner.http.post(&url).json(item)).await
+    }
+
+    pub async fn remove_item(&self, order_id: i64, item_id: i64) -> ApiResult<Order> {
+        let url = self.url(&paths::order_item(order_id, item_id));
+        self.call(&|| self.inner.http.delete(&url)).await
+    }
+
+    pub async fn cancel_order(&self, id: i64) -> ApiResult<Order> {
+        let url = self.url(&paths::order_cancel(id));
+        self.call(&|| self.inner.http.post(&url)).await
+    }
+
+    pub async fn finish_order(&self, id: i64) -> ApiResult<Order> {
+        let url = self.url(&paths::order_finish(id));
+        self.call(&|| self.inner.http.post(&url)).await
+    }
+
+    /// Opens the live order events (no overall timeout; the heartbeat keeps it alive).
+    pub(crate) async fn open_events(
+        &self,
+        last_event_id: Option<u64>,
+    ) -> ApiResult<reqwest::Response> {
+        let url = self.url(paths::ORDER_EVENTS);
+        let build = |access: &str| {
+            let mut rb = self
+                .inner
+                .http
+                .request(Method::GET, &url)
+                .bearer_auth(access)
+                .header(reqwest::header::ACCEPT, "text/event-stream");
+            if let Some(id) = last_event_id {
+                rb = rb.header("Last-Event-ID", id.to_string());
+            }
+            rb
+        };
+        let (access, generation) = self.current_access().await?;
+        let resp = self.open_stream(build(&access)).await?;
+        if resp.status() == StatusCode::UNAUTHORIZED {
+            let access = self.refresh(generation).await?;
+            let resp = self.open_stream(build(&access)).await?;
+            return Self::check_stream(resp).await;
+        }
+        Self::check_stream(resp).await
+    }
+
+    async fn open_stream(&self, rb: RequestBuilder) -> ApiResult<reqwest::Response> {
+        // The connection itself must come up quickly; the body then streams for ever.
+        match tokio::time::timeout(TIMEOUT, rb.send()).await {
+            Ok(Ok(resp)) => Ok(resp),
+            Ok(Err(e)) => Err(ApiError::from_transport(&e, &self.inner.base_url)),
+            Err(_) => Err(ApiError::Timeout(self.inner.base_url.clone())),
+        }
+    }
+
+    async fn check_stream(resp: reqwest::Response) -> ApiResult<reqwest::Response> {
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let body = resp.bytes().await.unwrap_or_default();
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(ApiError::SessionEnded);
+        }
+        Err(ApiError::from_answer(status, &body))
+    }
+}

@@ -1,0 +1,77 @@
+//! The config file (`config.json` in the user's config directory): it remembers the server.
+
+use std::path::PathBuf;
+
+use directories::ProjectDirs;
+use serde::{Deserialize, Serialize};
+
+/// The server used when nothing else says which.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8000";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Config {
+    /// The last server used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+}
+
+pub fn dirs() -> Option<ProjectDirs> {
+    ProjectDirs::from("", "", "comanda")
+}
+
+pub fn config_path() -> Option<PathBuf> {
+    dirs().map(|d| d.config_dir().join("config.json"))
+}
+
+impl Config {
+    /// Reads the config file; a missing or broken file is an empty config.
+    pub fn load() -> Config {
+        let Some(path) = config_path() else {
+            return Config::default();
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
+                tracing::warn!(path = %path.display(), error = %e, "ignoring a broken config file");
+                Config::default()
+            }),
+            Err(_) => Config::default(),
+        }
+    }
+
+    /// Writes the config file, creating its directory.
+    pub fn save(&self) -> std::io::Result<()> {
+        let Some(path) = config_path() else {
+            return Ok(());
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(path, text)
+    }
+}
+
+/// The server: the flag, else `COMANDA_SERVER` (clap fills both into `flag`), else the
+/// config file, else the default.
+pub fn choose_server(flag: Option<&str>, config: &Config) -> String {
+    flag.map(str::to_owned)
+        .or_else(|| config.server.clone())
+        .unwrap_or_else(|| DEFAULT_SERVER.to_owned())
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_precedence() {
+        let cfg = Config {
+            server: Some("http://saved:1".into()),
+        };
+        assert_eq!(choose_server(Some("http://flag:2/"), &cfg), "http://flag:2");
+        assert_eq!(choose_server(None, &cfg), "http://saved:1");
+        assert_eq!(choose_server(None, &Config::default()), DEFAULT_SERVER);
+    }
+}

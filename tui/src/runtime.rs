@@ -1,0 +1,83 @@
+//! The real terminal: one event loop over key events, background results and a tick.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{Event, EventStream};
+use tokio::sync::mpsc::unbounded_channel;
+
+use crate::api::ApiClient;
+use crate::app::{Action, App, Options};
+
+/// How `run` should behave beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct RunFlags {
+    /// Exit right after the first frame, printing its timing and the memory in use.
+    pub report_first_frame: bool,
+}
+
+/// Runs the app in the terminal until the user quits. The terminal is restored on every
+/// exit path (ratatui's panic hook covers panics).
+pub async fn run(
+    server_url: &str,
+    options: Options,
+    started: Instant,
+    flags: RunFlags,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, server_url, options, started, &flags).await;
+    ratatui::restore();
+    if flags.report_first_frame
+        && let Ok(ms) = &result
+    {
+        println!(
+            "first frame after {ms:.1} ms; resident memory {}",
+            crate::measure::rss_text()
+        );
+    }
+    result.map(|_| ())
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    server_url: &str,
+    options: Options,
+    started: Instant,
+    flags: &RunFlags,
+) -> anyhow::Result<f64> {
+    let (tx, mut rx) = unbounded_channel();
+    let api = ApiClient::with_memory(server_url);
+    let mut app = App::new(api, Some(tx), options);
+    // The first frame comes before any I/O.
+    terminal.draw(|f| crate::ui::render(&app, f))?;
+    let first_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(first_frame_ms = first_ms, "first frame");
+    if flags.report_first_frame {
+        return Ok(first_ms);
+    }
+    app.start();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(key))) => app.update(Action::Key(key)),
+                Some(Ok(Event::Resize(_, _))) => { let _ = terminal.autoresize(); }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "terminal event error");
+                }
+                None => break,
+            },
+            Some(action) = rx.recv() => app.update(action),
+            _ = tick.tick() => app.update(Action::Tick),
+        }
+        if app.quit {
+            break;
+        }
+        terminal.draw(|f| crate::ui::render(&app, f))?;
+    }
+    Ok(first_ms)
+}
