@@ -37,7 +37,7 @@ pub enum ApiError {
     /// 429 with `Retry-After` seconds.
     #[error("Too many login attempts")]
     TooManyAttempts { retry_after_secs: u64 },
-    #[error("{0}")]
+    #[error("{1}")]
     Status(StatusCode, &'static str),
     #[error("database unavailable")]
     Unavailable,

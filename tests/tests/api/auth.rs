@@ -1,0 +1,4 @@
+//! Tests of the auth routes.
+
+use crate::both;
+use crate::helpers::*;

@@ -1,0 +1,4 @@
+//! Tests of the events routes.
+
+use crate::both;
+use crate::helpers::*;

@@ -1,0 +1,12 @@
+//! The API test binary: every route, status code and `detail` text of API.md, on SQLite
+//! and (when `COMANDA_TEST_POSTGRES_URL` is set) on PostgreSQL. All API tests live in this
+//! one binary so that it is compiled and linked once.
+
+mod helpers;
+
+mod auth;
+mod basics;
+mod events;
+mod menu;
+mod orders;
+mod users;

@@ -1,0 +1,4 @@
+//! Tests of the menu routes.
+
+use crate::both;
+use crate::helpers::*;

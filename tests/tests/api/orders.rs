@@ -1,0 +1,4 @@
+//! Tests of the orders routes.
+
+use crate::both;
+use crate::helpers::*;

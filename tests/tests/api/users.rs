@@ -1,0 +1,4 @@
+//! Tests of the users routes.
+
+use crate::both;
+use crate::helpers::*;
