@@ -170,7 +170,7 @@ pub const LOGIN: &[Binding] = &[
         &[K::Code(Enter)],
         "Enter",
         Cmd::Submit,
-        "sign in / create the account",
+        "sign in / sign up",
         true,
     ),
     b(
@@ -212,7 +212,7 @@ pub const GLOBAL: &[Binding] = &[
         &[K::Char('?'), K::Code(F(1))],
         "?",
         Cmd::Help,
-        "help for this screen",
+        "help (this list)",
         true,
     ),
     b(&[K::Char('1')], "1", Cmd::Tab(1), "Orders tab", false),
@@ -220,13 +220,7 @@ pub const GLOBAL: &[Binding] = &[
     b(&[K::Char('3')], "3", Cmd::Tab(3), "Profile tab", false),
     admin(&[K::Char('4')], "4", Cmd::Tab(4), "Users tab", false),
     b(&[K::Char('L')], "L", Cmd::Logout, "log out", false),
-    b(
-        &[K::Char('q')],
-        "q",
-        Cmd::Back,
-        "back; quit from a tab",
-        true,
-    ),
+    b(&[K::Char('q')], "q", Cmd::Back, "back; quit on a tab", true),
     b(&[K::Ctrl('c')], "Ctrl-C", Cmd::Quit, "quit at once", false),
 ];
 
@@ -322,7 +316,7 @@ pub const MENU: &[Binding] = &[
         &[K::Char('t')],
         "t",
         Cmd::ToggleAvailable,
-        "available / unavailable",
+        "toggle available",
         true,
     ),
     b(&[K::Char('/')], "/", Cmd::Filter, "filter the list", true),
@@ -337,6 +331,7 @@ pub const MENU: &[Binding] = &[
 ];
 
 pub const PROFILE: &[Binding] = &[
+    b(&[K::Char('L')], "L", Cmd::Logout, "log out", true),
     b(
         &[K::Char('u')],
         "u",
@@ -395,7 +390,7 @@ pub const USERS: &[Binding] = &[
         &[K::Char('t')],
         "t",
         Cmd::ToggleActive,
-        "activate / deactivate",
+        "(de)activate",
         true,
     ),
     admin(&[K::Char('d')], "d", Cmd::Delete, "delete the user", true),

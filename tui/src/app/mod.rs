@@ -534,7 +534,7 @@ impl App {
         }
     }
 
-    fn global_cmd(&mut self, cmd: Cmd) {
+    pub(super) fn global_cmd(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Help => self.popup = Some(Popup::Help),
             Cmd::Quit => self.quit = true,

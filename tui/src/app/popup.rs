@@ -66,7 +66,7 @@ impl Popup {
             PromptKind::Quantity { .. } => vec![Field::new("Quantity").with_value("1")],
             PromptKind::NewMenuItem => vec![
                 Field::new("Flavor"),
-                Field::new("Size (small/medium/large)").with_value("medium"),
+                Field::new("Size").with_value("medium"),
                 Field::new("Price").with_value(initial),
             ],
             PromptKind::EditPrice { .. } => vec![Field::new("Price").with_value(initial)],

@@ -15,6 +15,7 @@ impl App {
             }
             Cmd::EditEmail => self.popup = Some(Popup::prompt(PromptKind::EditEmail, &me.email)),
             Cmd::EditPassword => self.popup = Some(Popup::prompt(PromptKind::EditPassword, "")),
+            Cmd::Logout => self.global_cmd(Cmd::Logout),
             Cmd::LogoutAll => {
                 self.popup = Some(Popup::Confirm {
                     question: "Log out of every session, on every device?".into(),

@@ -240,16 +240,12 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         String::new()
     };
-    let w = info.width.saturating_sub(2) as usize;
+    let w = info.width.saturating_sub(3) as usize;
     let line = Line::from(vec![
+        Span::raw(" "),
         Span::styled(order.status.to_string(), t.status(order.status)),
         Span::raw(ellipsize(
-            &format!(
-                "  created {}{}  ·  total {}",
-                app.clock.local(order.created_at),
-                who,
-                format_cents(order.total_cents)
-            ),
+            &format!(" · {}{}", app.clock.local(order.created_at), who),
             w.saturating_sub(order.status.as_str().len()),
         )),
     ]);
@@ -346,10 +342,10 @@ pub fn profile(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let block = titled(app, " Profile ".into(), None);
     let Some(me) = &app.me else { return };
-    let w = block.inner(area).width.saturating_sub(16) as usize;
+    let w = block.inner(area).width.saturating_sub(18) as usize;
     let row = |k: &str, v: String| {
         Line::from(vec![
-            Span::styled(format!(" {k:<14}"), t.dim()),
+            Span::styled(format!(" {k:<16}"), t.dim()),
             Span::raw(ellipsize(&v, w)),
         ])
     };

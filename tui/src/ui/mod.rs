@@ -94,7 +94,12 @@ fn hint_bindings(app: &App) -> Vec<&'static Binding> {
         }
     }
     if app.route != Route::Login {
-        out.extend(keys::visible(keys::GLOBAL, admin).filter(|b| b.hint));
+        // Help first, so it is never cut off on a narrow terminal.
+        let mut global: Vec<&'static Binding> = keys::visible(keys::GLOBAL, admin)
+            .filter(|b| b.hint)
+            .collect();
+        global.extend(out);
+        out = global;
     }
     out
 }
@@ -105,22 +110,27 @@ fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
     let mut used = 1usize;
     let width = area.width as usize;
     for b in hint_bindings(app) {
-        let piece = b.label.chars().count() + 1 + hint_word(b).chars().count() + 2;
+        let word = hint_word(app, b);
+        let piece = b.label.chars().count() + 1 + word.chars().count() + 2;
         if used + piece > width {
             break;
         }
         spans.push(Span::styled(b.label, t.key()));
-        spans.push(Span::raw(format!(" {}  ", hint_word(b))));
+        spans.push(Span::raw(format!(" {word}  ")));
         used += piece;
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// The first word(s) of a description, short enough for the hint bar.
-fn hint_word(b: &Binding) -> &'static str {
+fn hint_word(app: &App, b: &Binding) -> &'static str {
     match b.cmd {
         keys::Cmd::Help => "help",
-        keys::Cmd::Back => "back",
+        keys::Cmd::Back if app.route == Route::Detail => "back",
+        keys::Cmd::Back => "quit",
+        keys::Cmd::Delete if app.route == Route::Detail => "remove",
+        keys::Cmd::Filter if app.route == Route::Users => "search",
+        keys::Cmd::Logout => "log out",
         keys::Cmd::Open => "open",
         keys::Cmd::New => "new",
         keys::Cmd::CycleStatus => "status",
@@ -160,6 +170,8 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     } else if let Some(label) = app.busy_label() {
         let spin = SPINNER[app.spinner % SPINNER.len()];
         Line::from(Span::styled(format!(" {spin} {label}…"), t.dim()))
+    } else if app.route == Route::Login {
+        Line::default()
     } else {
         Line::from(Span::styled(
             format!(" {}", ellipsize(app.server_url(), width.saturating_sub(1))),

@@ -139,13 +139,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn help_rows<'a>(app: &App, table: &'a [Binding], out: &mut Vec<Line<'a>>, width: usize) {
-    for b in keys::visible(table, app.is_admin()) {
-        out.push(Line::from(vec![
-            Span::styled(format!(" {:<9}", b.label), app.theme.key()),
-            Span::raw(ellipsize(b.desc, width.saturating_sub(10))),
-        ]));
+/// One row of help: a key and what it does, or a section title.
+fn help_entries(app: &App) -> Vec<(&'static str, &'static str)> {
+    let admin = app.is_admin();
+    let mut out: Vec<(&'static str, &'static str)> = keys::visible(app.key_table(), admin)
+        .map(|b: &Binding| (b.label, b.desc))
+        .collect();
+    if app.route != Route::Login {
+        out.push(("", "Everywhere"));
+        out.extend(keys::visible(keys::GLOBAL, admin).map(|b| (b.label, b.desc)));
     }
+    out
 }
 
 fn help(app: &App, frame: &mut Frame, area: Rect) {
@@ -157,16 +161,42 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
         Route::Profile => "Profile",
         Route::Users => "Users",
     };
-    let r = centered(area, 48, area.height);
+    let entries = help_entries(app);
+    let rows_room = area.height.saturating_sub(2) as usize;
+    // One column when it fits, else two side by side.
+    let columns = if entries.len() <= rows_room { 1 } else { 2 };
+    let per_col = entries.len().div_ceil(columns);
+    let width = if columns == 1 { 48 } else { 78 };
+    let r = centered(area, width, per_col as u16 + 2);
     frame.render_widget(Clear, r);
-    let w = r.width.saturating_sub(2) as usize;
-    let mut lines = Vec::new();
-    help_rows(app, app.key_table(), &mut lines, w);
-    if app.route != Route::Login {
-        lines.push(Line::from(Span::styled(" Everywhere", app.theme.dim())));
-        help_rows(app, keys::GLOBAL, &mut lines, w);
-    }
     let block = boxed(app, format!(" Help: {screen} "))
         .title_bottom(Line::from(Span::styled(" Esc close ", app.theme.dim())));
-    frame.render_widget(Paragraph::new(lines).block(block), r);
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let col_w = inner.width as usize / columns;
+    let mut lines: Vec<Line> = Vec::new();
+    for row in 0..per_col {
+        let mut spans = Vec::new();
+        for c in 0..columns {
+            let Some((key, desc)) = entries.get(c * per_col + row) else {
+                continue;
+            };
+            let text_w = col_w.saturating_sub(10);
+            if key.is_empty() {
+                spans.push(Span::styled(
+                    format!(
+                        " {:<w$}",
+                        ellipsize(desc, col_w.saturating_sub(1)),
+                        w = col_w.saturating_sub(1)
+                    ),
+                    app.theme.dim(),
+                ));
+            } else {
+                spans.push(Span::styled(format!(" {key:<8} "), app.theme.key()));
+                spans.push(Span::raw(format!("{:<text_w$}", ellipsize(desc, text_w))));
+            }
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
 }
