@@ -34,7 +34,12 @@ async fn server(tweak: impl FnOnce(&mut Settings)) -> TestServer {
     tokio::spawn(app.run_with_shutdown(async move {
         let _ = rx.await;
     }));
-    TestServer { base_url, database_url, _dir: dir, _stop: tx }
+    TestServer {
+        base_url,
+        database_url,
+        _dir: dir,
+        _stop: tx,
+    }
 }
 
 async fn signed_in_api(srv: &TestServer, name: &str) -> ApiClient {
@@ -46,7 +51,9 @@ async fn signed_in_api(srv: &TestServer, name: &str) -> ApiClient {
     })
     .await
     .expect("sign up");
-    api.login(name, &format!("{name}-password")).await.expect("log in");
+    api.login(name, &format!("{name}-password"))
+        .await
+        .expect("log in");
     api
 }
 
@@ -54,7 +61,9 @@ async fn signed_in_api(srv: &TestServer, name: &str) -> ApiClient {
 async fn app_for(api: ApiClient, expect: &str) -> Harness {
     let mut h = Harness::live(api, Options::default(), 80, 24);
     h.app.start();
-    h.wait_for(expect, WAIT).await.unwrap_or_else(|s| panic!("never showed {expect:?}:\n{s}"));
+    h.wait_for(expect, WAIT)
+        .await
+        .unwrap_or_else(|s| panic!("never showed {expect:?}:\n{s}"));
     h
 }
 
@@ -65,7 +74,12 @@ fn assert_shows(screen: Result<String, String>, what: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_log_in_order_two_pizzas_and_finish() {
     let srv = server(|_| {}).await;
-    let mut h = Harness::live(ApiClient::with_memory(&srv.base_url), Options::default(), 80, 24);
+    let mut h = Harness::live(
+        ApiClient::with_memory(&srv.base_url),
+        Options::default(),
+        80,
+        24,
+    );
     h.app.start();
     assert_shows(h.wait_for("Sign in", WAIT).await, "the login screen");
     h.idle(WAIT).await.expect("start-up settles");
@@ -81,18 +95,27 @@ async fn sign_up_log_in_order_two_pizzas_and_finish() {
     h.key(KeyCode::Tab);
     h.chars("ana-password-1");
     h.key(KeyCode::Enter);
-    assert_shows(h.wait_for("My orders", WAIT).await, "the orders after sign-up");
+    assert_shows(
+        h.wait_for("My orders", WAIT).await,
+        "the orders after sign-up",
+    );
 
     // Log out (L, y) and sign in again with the username.
     h.key(KeyCode::Char('L'));
     h.key(KeyCode::Char('y'));
-    assert_shows(h.wait_for("Sign in", WAIT).await, "the login screen after logout");
+    assert_shows(
+        h.wait_for("Sign in", WAIT).await,
+        "the login screen after logout",
+    );
     h.idle(WAIT).await.expect("logout settles");
     h.chars("ana_e2e");
     h.key(KeyCode::Tab);
     h.chars("ana-password-1");
     h.key(KeyCode::Enter);
-    assert_shows(h.wait_for("My orders", WAIT).await, "the orders after login");
+    assert_shows(
+        h.wait_for("My orders", WAIT).await,
+        "the orders after login",
+    );
     assert_shows(h.wait_for("No orders yet", WAIT).await, "an empty list");
 
     // n: a new empty order, opened at once.
@@ -102,7 +125,11 @@ async fn sign_up_log_in_order_two_pizzas_and_finish() {
 
     // a: the menu picker, then the quantity.
     h.key(KeyCode::Char('a'));
-    let picker = assert_shows(h.wait_until(|s| s.contains("Add an item") && s.contains("small"), WAIT).await, "the menu picker");
+    let picker = assert_shows(
+        h.wait_until(|s| s.contains("Add an item") && s.contains("small"), WAIT)
+            .await,
+        "the menu picker",
+    );
     assert!(picker.contains("Enter choose"), "{picker}");
     h.key(KeyCode::Enter);
     assert_shows(h.wait_for("How many", WAIT).await, "the quantity prompt");
@@ -110,7 +137,12 @@ async fn sign_up_log_in_order_two_pizzas_and_finish() {
     h.chars("2");
     h.key(KeyCode::Enter);
     let s = assert_shows(h.wait_for("Item added", WAIT).await, "the added item");
-    let order = h.app.detail.as_ref().and_then(|d| d.order.clone()).expect("order shown");
+    let order = h
+        .app
+        .detail
+        .as_ref()
+        .and_then(|d| d.order.clone())
+        .expect("order shown");
     assert_eq!(order.items.len(), 1);
     assert_eq!(order.items[0].quantity, 2, "{s}");
 
@@ -118,13 +150,24 @@ async fn sign_up_log_in_order_two_pizzas_and_finish() {
     h.key(KeyCode::Char('f'));
     assert_shows(h.wait_for("Finish order", WAIT).await, "the confirmation");
     h.key(KeyCode::Char('y'));
-    assert_shows(h.wait_for("Order finished", WAIT).await, "the finished order");
-    let d = h.app.detail.as_ref().and_then(|d| d.order.clone()).expect("order shown");
+    assert_shows(
+        h.wait_for("Order finished", WAIT).await,
+        "the finished order",
+    );
+    let d = h
+        .app
+        .detail
+        .as_ref()
+        .and_then(|d| d.order.clone())
+        .expect("order shown");
     assert_eq!(d.status, comanda_common::OrderStatus::Finished);
 
     // Back to the list: the order is there, finished.
     h.key(KeyCode::Char('q'));
-    let list = assert_shows(h.wait_for("finished", WAIT).await, "the finished order in the list");
+    let list = assert_shows(
+        h.wait_for("finished", WAIT).await,
+        "the finished order in the list",
+    );
     assert!(list.contains(&format!("{:>6}", d.id)), "{list}");
 }
 
@@ -136,19 +179,36 @@ async fn an_admin_cancel_reaches_the_customer_without_a_key_press() {
     let first = menu.items.first().expect("a demo menu");
     let order = customer
         .create_order(&OrderCreate {
-            items: vec![OrderItemCreate { flavor: first.flavor.clone(), size: first.size, quantity: 1 }],
+            items: vec![OrderItemCreate {
+                flavor: first.flavor.clone(),
+                size: first.size,
+                quantity: 1,
+            }],
         })
         .await
         .expect("order");
 
     let mut h = app_for(customer, "My orders").await;
-    assert_shows(h.wait_until(|s| s.contains("● live") && s.contains("pending"), WAIT).await, "the live pending order");
+    assert_shows(
+        h.wait_until(|s| s.contains("● live") && s.contains("pending"), WAIT)
+            .await,
+        "the live pending order",
+    );
 
-    comanda_server::create_admin_with(&srv.database_url, "boss", "boss@example.com", "boss-password", HashParams::TESTING)
-        .await
-        .expect("admin");
+    comanda_server::create_admin_with(
+        &srv.database_url,
+        "boss",
+        "boss@example.com",
+        "boss-password",
+        HashParams::TESTING,
+    )
+    .await
+    .expect("admin");
     let admin = ApiClient::with_memory(&srv.base_url);
-    admin.login("boss", "boss-password").await.expect("admin login");
+    admin
+        .login("boss", "boss-password")
+        .await
+        .expect("admin login");
     admin.cancel_order(order.id).await.expect("admin cancels");
 
     // No key is pressed from here on: only background actions and ticks are applied.
@@ -160,20 +220,38 @@ async fn an_admin_cancel_reaches_the_customer_without_a_key_press() {
 async fn a_session_is_restored_from_the_keyring_at_start() {
     let srv = server(|_| {}).await;
     let keyring = keyring_core::mock::Store::new().expect("mock keyring");
-    let store = || -> Arc<dyn TokenStore> { Arc::new(KeyringStore::new(keyring.clone(), "mock keyring", &srv.base_url)) };
+    let store = || -> Arc<dyn TokenStore> {
+        Arc::new(KeyringStore::new(
+            keyring.clone(),
+            "mock keyring",
+            &srv.base_url,
+        ))
+    };
 
     let first = ApiClient::new(&srv.base_url, store());
     first
-        .sign_up(&UserCreate { username: "rita".into(), email: "rita@example.com".into(), password: "rita-password".into() })
+        .sign_up(&UserCreate {
+            username: "rita".into(),
+            email: "rita@example.com".into(),
+            password: "rita-password".into(),
+        })
         .await
         .expect("sign up");
     first.login("rita", "rita-password").await.expect("login");
     assert!(store().load().is_some(), "the session is in the keyring");
 
     // A new process: a fresh client over the same keyring; no key is pressed.
-    let mut h = Harness::live(ApiClient::new(&srv.base_url, store()), Options::default(), 80, 24);
+    let mut h = Harness::live(
+        ApiClient::new(&srv.base_url, store()),
+        Options::default(),
+        80,
+        24,
+    );
     h.app.start();
-    let s = assert_shows(h.wait_for("My orders", WAIT).await, "the orders, straight away");
+    let s = assert_shows(
+        h.wait_for("My orders", WAIT).await,
+        "the orders, straight away",
+    );
     assert!(s.contains("rita"), "{s}");
 
     // Logging out forgets it.
@@ -187,11 +265,16 @@ async fn a_session_is_restored_from_the_keyring_at_start() {
 async fn an_expired_access_token_is_refreshed_silently() {
     let srv = server(|s| s.access_token_ttl = Duration::from_secs(1)).await;
     let keyring = keyring_core::mock::Store::new().expect("mock keyring");
-    let store: Arc<dyn TokenStore> = Arc::new(KeyringStore::new(keyring, "mock keyring", &srv.base_url));
+    let store: Arc<dyn TokenStore> =
+        Arc::new(KeyringStore::new(keyring, "mock keyring", &srv.base_url));
     let api = ApiClient::new(&srv.base_url, store.clone());
-    api.sign_up(&UserCreate { username: "tess".into(), email: "tess@example.com".into(), password: "tess-password".into() })
-        .await
-        .expect("sign up");
+    api.sign_up(&UserCreate {
+        username: "tess".into(),
+        email: "tess@example.com".into(),
+        password: "tess-password".into(),
+    })
+    .await
+    .expect("sign up");
     api.login("tess", "tess-password").await.expect("login");
     let before = store.load().expect("saved");
 
@@ -205,7 +288,10 @@ async fn an_expired_access_token_is_refreshed_silently() {
     assert!(!s.contains("Sign in") && !s.contains(SESSION_ENDED), "{s}");
     assert_eq!(h.app.route, Route::Detail);
     let after = store.load().expect("still saved");
-    assert_ne!(before.refresh_token, after.refresh_token, "the rotated pair is saved");
+    assert_ne!(
+        before.refresh_token, after.refresh_token,
+        "the rotated pair is saved"
+    );
 
     // Several requests failing together: every one succeeds.
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -224,12 +310,18 @@ async fn a_rejected_refresh_sends_the_user_to_the_login_screen() {
 
     // Elsewhere, the user ends every session: this one's refresh token stops working.
     let other = ApiClient::with_memory(&srv.base_url);
-    other.login("uma", "uma-password").await.expect("second login");
+    other
+        .login("uma", "uma-password")
+        .await
+        .expect("second login");
     other.logout(true).await.expect("logout everywhere");
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
     h.key(KeyCode::Char('r'));
-    let s = assert_shows(h.wait_for(SESSION_ENDED, WAIT).await, "the session-ended message");
+    let s = assert_shows(
+        h.wait_for(SESSION_ENDED, WAIT).await,
+        "the session-ended message",
+    );
     assert_eq!(h.app.route, Route::Login, "{s}");
     assert!(s.contains("Sign in"), "{s}");
 }
