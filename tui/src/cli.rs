@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::Options;
 use crate::config::{Config, choose_server};
-use crate::runtime::{RunFlags, run};
+use crate::runtime::{RunFlags, Server, run};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,7 +60,7 @@ pub fn main_with(cli: Cli, started: Instant) -> anyhow::Result<()> {
                 os_keyring: true,
                 demo: None,
             };
-            rt.block_on(run(&server, options, started, flags))
+            rt.block_on(run(Server::Url(server), options, started, flags))
         }
         Some(Command::Forget) => {
             let server = choose_server(cli.server.as_deref(), &Config::load());
@@ -78,16 +78,8 @@ pub fn main_with(cli: Cli, started: Instant) -> anyhow::Result<()> {
 
 #[cfg(feature = "demo")]
 fn demo(rt: tokio::runtime::Runtime, started: Instant, flags: RunFlags) -> anyhow::Result<()> {
-    rt.block_on(async move {
-        let server = crate::demo::DemoServer::start().await?;
-        let options = Options {
-            os_keyring: false,
-            demo: Some(crate::demo::accounts()),
-        };
-        let result = run(&server.base_url, options, started, flags).await;
-        server.stop().await;
-        result
-    })
+    let options = Options { os_keyring: false, demo: None };
+    rt.block_on(run(Server::Demo, options, started, flags))
 }
 
 #[cfg(not(feature = "demo"))]

@@ -17,28 +17,46 @@ pub struct RunFlags {
     pub report_first_frame: bool,
 }
 
+/// Which server the app talks to.
+pub enum Server {
+    /// A server at this URL.
+    Url(String),
+    /// The embedded demo server, started after the first frame.
+    #[cfg(feature = "demo")]
+    Demo,
+}
+
 /// Runs the app in the terminal until the user quits. The terminal is restored on every
 /// exit path (ratatui's panic hook covers panics).
-pub async fn run(
-    server_url: &str,
-    options: Options,
-    started: Instant,
-    flags: RunFlags,
-) -> anyhow::Result<()> {
+pub async fn run(server: Server, options: Options, started: Instant, flags: RunFlags) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, server_url, options, started, &flags).await;
+    let result = match server {
+        Server::Url(url) => event_loop(&mut terminal, &url, options, started, &flags).await,
+        #[cfg(feature = "demo")]
+        Server::Demo => {
+            // The first frame comes before the embedded server is started.
+            let _ = terminal.draw(|f| {
+                f.render_widget(ratatui::widgets::Paragraph::new(" Starting the demo server…"), f.area())
+            });
+            match crate::demo::DemoServer::start().await {
+                Ok(demo) => {
+                    let options = Options { demo: Some(crate::demo::accounts()), ..options };
+                    let r = event_loop(&mut terminal, &demo.base_url, options, started, &flags).await;
+                    demo.stop().await;
+                    r
+                }
+                Err(e) => Err(e),
+            }
+        }
+    };
     ratatui::restore();
     if flags.report_first_frame
         && let Ok(ms) = &result
     {
-        println!(
-            "first frame after {ms:.1} ms; resident memory {}",
-            crate::measure::rss_text()
-        );
+        println!("first frame after {ms:.1} ms; resident memory {}", crate::measure::rss_text());
     }
     result.map(|_| ())
 }
-
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     server_url: &str,
