@@ -62,6 +62,11 @@ pub async fn by_login(ex: Ex<'_>, login: &str) -> Result<Option<UserRow>, sqlx::
     const SQL: &str = "SELECT id, username, email, password_hash, is_admin, is_active, created_at FROM users \
          WHERE email = $1 OR username_key = $1 ORDER BY id LIMIT 1";
     let key = login.trim().to_lowercase();
+    if key.contains('\0') {
+        // No username or email holds NUL (both are validated), and PostgreSQL refuses it
+        // in a text parameter.
+        return Ok(None);
+    }
     on!(ex, c => sqlx::query_as(SQL).bind(&key).fetch_optional(c).await)
 }
 
@@ -99,6 +104,8 @@ pub async fn list(
          ORDER BY id LIMIT $1 OFFSET $2";
     match q.filter(|q| !q.is_empty()) {
         None => on!(ex, c => sqlx::query_as(ALL).bind(limit).bind(offset).fetch_all(c).await),
+        // No username or email holds NUL, and PostgreSQL refuses it in a text parameter.
+        Some(q) if q.contains('\0') => Ok(Vec::new()),
         Some(q) => {
             let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
             on!(ex, c => sqlx::query_as(FILTERED)
@@ -148,10 +155,21 @@ pub async fn delete(ex: Ex<'_>, id: i64) -> Result<bool, sqlx::Error> {
         .map(|r| r.rows_affected() > 0))
 }
 
-/// How many active admins there are.
+/// How many active admins there are. On PostgreSQL their rows stay locked until the
+/// transaction ends, so two concurrent removals (two admins demoting themselves at once)
+/// cannot both see another admin left; SQLite's writers are already serialised by
+/// `BEGIN IMMEDIATE`.
 pub async fn active_admins(ex: Ex<'_>) -> Result<i64, sqlx::Error> {
-    const SQL: &str = "SELECT COUNT(*) FROM users WHERE is_admin = TRUE AND is_active = TRUE";
-    on!(ex, c => sqlx::query_scalar(SQL).fetch_one(c).await)
+    const COUNT: &str = "SELECT COUNT(*) FROM users WHERE is_admin = TRUE AND is_active = TRUE";
+    const LOCK: &str =
+        "SELECT id FROM users WHERE is_admin = TRUE AND is_active = TRUE ORDER BY id FOR UPDATE";
+    match ex {
+        Ex::Sqlite(c) => sqlx::query_scalar(COUNT).fetch_one(c).await,
+        Ex::Postgres(c) => {
+            let ids: Vec<i64> = sqlx::query_scalar(LOCK).fetch_all(c).await?;
+            Ok(ids.len() as i64)
+        }
+    }
 }
 
 /// Whether there are any users at all.

@@ -27,7 +27,9 @@ impl Backend {
         match std::env::var("COMANDA_TEST_POSTGRES_URL") {
             Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
             _ if std::env::var_os("CI").is_some() => {
-                panic!("COMANDA_TEST_POSTGRES_URL must be set in CI: the PostgreSQL tests cannot run")
+                panic!(
+                    "COMANDA_TEST_POSTGRES_URL must be set in CI: the PostgreSQL tests cannot run"
+                )
             }
             _ => {
                 eprintln!("COMANDA_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
@@ -103,6 +105,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database_url: String,
     pub backend: Backend,
+    /// The settings this server runs with (a peer reuses them, key included).
+    pub settings: Settings,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -121,10 +125,17 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     spawn_on(backend, url, dir, settings).await
 }
 
-/// A second server on the database of `other` (for cross-process tests).
+/// A second server on the database of `other` with the same settings and secret key, as
+/// behind a load balancer (for cross-process tests).
 pub async fn spawn_peer(other: &TestApp) -> TestApp {
-    let settings = Settings::for_tests(&other.database_url);
-    spawn_on(other.backend.clone(), other.database_url.clone(), None, settings).await
+    let settings = other.settings.clone();
+    spawn_on(
+        other.backend.clone(),
+        other.database_url.clone(),
+        None,
+        settings,
+    )
+    .await
 }
 
 async fn spawn_on(
@@ -133,7 +144,9 @@ async fn spawn_on(
     dir: Option<tempfile::TempDir>,
     settings: Settings,
 ) -> TestApp {
-    let app = Application::build(settings).await.expect("the server builds");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the server builds");
     let port = app.port();
     let address = app.base_url();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -149,6 +162,7 @@ async fn spawn_on(
             .expect("client"),
         database_url: url,
         backend,
+        settings,
         shutdown: Some(tx),
         _dir: dir,
     }
@@ -173,7 +187,9 @@ pub struct Res {
 impl Res {
     /// The `detail` string of an error body.
     pub fn detail(&self) -> &str {
-        self.body["detail"].as_str().unwrap_or_else(|| panic!("no detail string in {}", self.body))
+        self.body["detail"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no detail string in {}", self.body))
     }
 
     #[track_caller]
@@ -186,10 +202,15 @@ impl Res {
     #[track_caller]
     pub fn assert_422_at(&self, loc: Value) {
         assert_eq!(self.status.as_u16(), 422, "body: {}", self.body);
-        let list = self.body["detail"].as_array().unwrap_or_else(|| panic!("not a list: {}", self.body));
+        let list = self.body["detail"]
+            .as_array()
+            .unwrap_or_else(|| panic!("not a list: {}", self.body));
         assert!(!list.is_empty());
         for item in list {
-            assert!(item["msg"].is_string() && item["type"].is_string(), "{item}");
+            assert!(
+                item["msg"].is_string() && item["type"].is_string(),
+                "{item}"
+            );
         }
         assert!(
             list.iter().any(|i| i["loc"] == loc),
@@ -212,7 +233,11 @@ pub async fn decode(r: reqwest::Response) -> Res {
     } else {
         serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
     };
-    Res { status, headers, body }
+    Res {
+        status,
+        headers,
+        body,
+    }
 }
 
 impl TestApp {
@@ -228,11 +253,23 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
-        decode(self.authed(self.client.get(self.url(path)), token).send().await.expect("request")).await
+        decode(
+            self.authed(self.client.get(self.url(path)), token)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
     }
 
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Res {
-        decode(self.authed(self.client.delete(self.url(path)), token).send().await.expect("request")).await
+        decode(
+            self.authed(self.client.delete(self.url(path)), token)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Res {
@@ -248,7 +285,13 @@ impl TestApp {
 
     /// A POST without a body.
     pub async fn post_empty(&self, path: &str, token: Option<&str>) -> Res {
-        decode(self.authed(self.client.post(self.url(path)), token).send().await.expect("request")).await
+        decode(
+            self.authed(self.client.post(self.url(path)), token)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
     }
 
     pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Res {
@@ -330,7 +373,11 @@ impl TestApp {
     /// Adds a menu item as `admin`; returns its id.
     pub async fn menu_item(&self, admin: &str, flavor: &str, size: &str, price: i64) -> i64 {
         let r = self
-            .post("/menu/", Some(admin), json!({"flavor": flavor, "size": size, "price_cents": price}))
+            .post(
+                "/menu/",
+                Some(admin),
+                json!({"flavor": flavor, "size": size, "price_cents": price}),
+            )
             .await;
         assert_eq!(r.status, 201, "{}", r.body);
         r.body["id"].as_i64().expect("id")
@@ -338,7 +385,9 @@ impl TestApp {
 
     /// Creates an order as `token` with the given lines; returns the order JSON.
     pub async fn order(&self, token: &str, items: Value) -> Value {
-        let r = self.post("/orders/", Some(token), json!({ "items": items })).await;
+        let r = self
+            .post("/orders/", Some(token), json!({ "items": items }))
+            .await;
         assert_eq!(r.status, 201, "{}", r.body);
         r.body
     }
