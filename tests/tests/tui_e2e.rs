@@ -287,6 +287,11 @@ async fn an_expired_access_token_is_refreshed_silently() {
     let s = assert_shows(h.wait_for("No items yet", WAIT).await, "the new order");
     assert!(!s.contains("Sign in") && !s.contains(SESSION_ENDED), "{s}");
     assert_eq!(h.app.route, Route::Detail);
+    assert!(
+        h.app.status.as_ref().is_none_or(|s| !s.error),
+        "no error shown: {:?}",
+        h.app.status
+    );
     let after = store.load().expect("still saved");
     assert_ne!(
         before.refresh_token, after.refresh_token,

@@ -78,7 +78,10 @@ pub fn main_with(cli: Cli, started: Instant) -> anyhow::Result<()> {
 
 #[cfg(feature = "demo")]
 fn demo(rt: tokio::runtime::Runtime, started: Instant, flags: RunFlags) -> anyhow::Result<()> {
-    let options = Options { os_keyring: false, demo: None };
+    let options = Options {
+        os_keyring: false,
+        demo: None,
+    };
     rt.block_on(run(Server::Demo, options, started, flags))
 }
 

@@ -28,7 +28,12 @@ pub enum Server {
 
 /// Runs the app in the terminal until the user quits. The terminal is restored on every
 /// exit path (ratatui's panic hook covers panics).
-pub async fn run(server: Server, options: Options, started: Instant, flags: RunFlags) -> anyhow::Result<()> {
+pub async fn run(
+    server: Server,
+    options: Options,
+    started: Instant,
+    flags: RunFlags,
+) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let result = match server {
         Server::Url(url) => event_loop(&mut terminal, &url, options, started, &flags).await,
@@ -36,12 +41,19 @@ pub async fn run(server: Server, options: Options, started: Instant, flags: RunF
         Server::Demo => {
             // The first frame comes before the embedded server is started.
             let _ = terminal.draw(|f| {
-                f.render_widget(ratatui::widgets::Paragraph::new(" Starting the demo server…"), f.area())
+                f.render_widget(
+                    ratatui::widgets::Paragraph::new(" Starting the demo server…"),
+                    f.area(),
+                )
             });
             match crate::demo::DemoServer::start().await {
                 Ok(demo) => {
-                    let options = Options { demo: Some(crate::demo::accounts()), ..options };
-                    let r = event_loop(&mut terminal, &demo.base_url, options, started, &flags).await;
+                    let options = Options {
+                        demo: Some(crate::demo::accounts()),
+                        ..options
+                    };
+                    let r =
+                        event_loop(&mut terminal, &demo.base_url, options, started, &flags).await;
                     demo.stop().await;
                     r
                 }
@@ -53,7 +65,10 @@ pub async fn run(server: Server, options: Options, started: Instant, flags: RunF
     if flags.report_first_frame
         && let Ok(ms) = &result
     {
-        println!("first frame after {ms:.1} ms; resident memory {}", crate::measure::rss_text());
+        println!(
+            "first frame after {ms:.1} ms; resident memory {}",
+            crate::measure::rss_text()
+        );
     }
     result.map(|_| ())
 }

@@ -37,7 +37,8 @@ struct Session {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// Built on first use: loading the TLS roots must not delay the first frame.
+    http: std::sync::OnceLock<reqwest::Client>,
     base_url: String,
     session: Mutex<Session>,
     store: std::sync::RwLock<Arc<dyn TokenStore>>,
@@ -60,16 +61,9 @@ impl std::fmt::Debug for ApiClient {
 impl ApiClient {
     /// A client of the server at `base_url` keeping its session in `store`.
     pub fn new(base_url: &str, store: Arc<dyn TokenStore>) -> ApiClient {
-        let http = reqwest::Client::builder()
-            .connect_timeout(TIMEOUT)
-            // The event stream has no overall timeout, but it must see a heartbeat (every 15 s).
-            .read_timeout(Duration::from_secs(45))
-            .user_agent(concat!("comanda/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
         ApiClient {
             inner: Arc::new(Inner {
-                http,
+                http: std::sync::OnceLock::new(),
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 session: Mutex::new(Session::default()),
                 store: std::sync::RwLock::new(store),
@@ -80,6 +74,19 @@ impl ApiClient {
     /// A client with an in-memory session (tests, or before the keyring is known).
     pub fn with_memory(base_url: &str) -> ApiClient {
         ApiClient::new(base_url, Arc::new(MemoryStore::new()))
+    }
+
+    /// The one HTTP client, shared by every call.
+    fn http(&self) -> &reqwest::Client {
+        self.inner.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(TIMEOUT)
+                // The event stream has no overall timeout, but it must see a heartbeat (every 15 s).
+                .read_timeout(Duration::from_secs(45))
+                .user_agent(concat!("comanda/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_else(|_| reqwest::Client::new())
+        })
     }
 
     pub fn base_url(&self) -> &str {
@@ -223,7 +230,7 @@ impl ApiClient {
         };
         let url = self.url(paths::AUTH_REFRESH);
         let body = RefreshRequest { refresh_token };
-        let http = self.inner.http.clone();
+        let http = self.http().clone();
         let answer = self.send_raw(&|| http.post(&url).json(&body)).await;
         match answer {
             Ok(bytes) => {
@@ -260,7 +267,7 @@ impl ApiClient {
 
     pub async fn health(&self) -> ApiResult<Status> {
         let url = self.url(paths::HEALTH);
-        self.call_anon(&|| self.inner.http.get(&url)).await
+        self.call_anon(&|| self.http().get(&url)).await
     }
 
     // ---- auth ----
@@ -273,7 +280,7 @@ impl ApiClient {
             password: password.to_owned(),
         };
         let token: Token = self
-            .call_anon(&|| self.inner.http.post(&url).form(&form))
+            .call_anon(&|| self.http().post(&url).form(&form))
             .await?;
         self.set_session(Some(token)).await;
         self.me().await
@@ -282,8 +289,7 @@ impl ApiClient {
     /// Creates an account (it does not sign in).
     pub async fn sign_up(&self, body: &UserCreate) -> ApiResult<UserPublic> {
         let url = self.url(paths::USERS);
-        self.call_anon(&|| self.inner.http.post(&url).json(body))
-            .await
+        self.call_anon(&|| self.http().post(&url).json(body)).await
     }
 
     /// Ends the session on the server (or all of them) and forgets it locally, even when
@@ -292,7 +298,7 @@ impl ApiClient {
         let url = self.url(paths::AUTH_LOGOUT);
         let body = LogoutRequest { all };
         let result = if self.has_session().await {
-            self.call::<Message>(&|| self.inner.http.post(&url).json(&body))
+            self.call::<Message>(&|| self.http().post(&url).json(&body))
                 .await
                 .map(|_| ())
         } else {
@@ -314,27 +320,27 @@ impl ApiClient {
 
     pub async fn me(&self) -> ApiResult<UserPublic> {
         let url = self.url(paths::USERS_ME);
-        self.call(&|| self.inner.http.get(&url)).await
+        self.call(&|| self.http().get(&url)).await
     }
 
     pub async fn list_users(&self, query: &UserListQuery) -> ApiResult<UserList> {
         let url = self.url(paths::USERS);
-        self.call(&|| self.inner.http.get(&url).query(query)).await
+        self.call(&|| self.http().get(&url).query(query)).await
     }
 
     pub async fn get_user(&self, id: i64) -> ApiResult<UserPublic> {
         let url = self.url(&paths::user(id));
-        self.call(&|| self.inner.http.get(&url)).await
+        self.call(&|| self.http().get(&url)).await
     }
 
     pub async fn patch_user(&self, id: i64, patch: &UserPatch) -> ApiResult<UserPublic> {
         let url = self.url(&paths::user(id));
-        self.call(&|| self.inner.http.patch(&url).json(patch)).await
+        self.call(&|| self.http().patch(&url).json(patch)).await
     }
 
     pub async fn delete_user(&self, id: i64) -> ApiResult<Message> {
         let url = self.url(&paths::user(id));
-        self.call(&|| self.inner.http.delete(&url)).await
+        self.call(&|| self.http().delete(&url)).await
     }
 
     // ---- menu ----
@@ -343,57 +349,57 @@ impl ApiClient {
         let url = self.url(paths::MENU);
         let q = [("include_unavailable", include_unavailable)];
         if self.has_session().await {
-            self.call(&|| self.inner.http.get(&url).query(&q)).await
+            self.call(&|| self.http().get(&url).query(&q)).await
         } else {
-            self.call_anon(&|| self.inner.http.get(&url)).await
+            self.call_anon(&|| self.http().get(&url)).await
         }
     }
 
     pub async fn create_menu_item(&self, body: &MenuItemCreate) -> ApiResult<MenuItem> {
         let url = self.url(paths::MENU);
-        self.call(&|| self.inner.http.post(&url).json(body)).await
+        self.call(&|| self.http().post(&url).json(body)).await
     }
 
     pub async fn patch_menu_item(&self, id: i64, patch: &MenuItemPatch) -> ApiResult<MenuItem> {
         let url = self.url(&paths::menu_item(id));
-        self.call(&|| self.inner.http.patch(&url).json(patch)).await
+        self.call(&|| self.http().patch(&url).json(patch)).await
     }
 
     // ---- orders ----
 
     pub async fn list_orders(&self, query: &OrderQuery) -> ApiResult<OrderList> {
         let url = self.url(paths::ORDERS);
-        self.call(&|| self.inner.http.get(&url).query(query)).await
+        self.call(&|| self.http().get(&url).query(query)).await
     }
 
     pub async fn create_order(&self, body: &OrderCreate) -> ApiResult<Order> {
         let url = self.url(paths::ORDERS);
-        self.call(&|| self.inner.http.post(&url).json(body)).await
+        self.call(&|| self.http().post(&url).json(body)).await
     }
 
     pub async fn order(&self, id: i64) -> ApiResult<Order> {
         let url = self.url(&paths::order(id));
-        self.call(&|| self.inner.http.get(&url)).await
+        self.call(&|| self.http().get(&url)).await
     }
 
     pub async fn add_item(&self, order_id: i64, item: &OrderItemCreate) -> ApiResult<Order> {
         let url = self.url(&paths::order_items(order_id));
-        self.call(&|| self.inner.http.post(&url).json(item)).await
+        self.call(&|| self.http().post(&url).json(item)).await
     }
 
     pub async fn remove_item(&self, order_id: i64, item_id: i64) -> ApiResult<Order> {
         let url = self.url(&paths::order_item(order_id, item_id));
-        self.call(&|| self.inner.http.delete(&url)).await
+        self.call(&|| self.http().delete(&url)).await
     }
 
     pub async fn cancel_order(&self, id: i64) -> ApiResult<Order> {
         let url = self.url(&paths::order_cancel(id));
-        self.call(&|| self.inner.http.post(&url)).await
+        self.call(&|| self.http().post(&url)).await
     }
 
     pub async fn finish_order(&self, id: i64) -> ApiResult<Order> {
         let url = self.url(&paths::order_finish(id));
-        self.call(&|| self.inner.http.post(&url)).await
+        self.call(&|| self.http().post(&url)).await
     }
 
     /// Opens the live order events (no overall timeout; the heartbeat keeps it alive).
@@ -404,8 +410,7 @@ impl ApiClient {
         let url = self.url(paths::ORDER_EVENTS);
         let build = |access: &str| {
             let mut rb = self
-                .inner
-                .http
+                .http()
                 .request(Method::GET, &url)
                 .bearer_auth(access)
                 .header(reqwest::header::ACCEPT, "text/event-stream");

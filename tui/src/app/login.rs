@@ -209,10 +209,12 @@ impl App {
         match r {
             Ok(me) => self.begin_session(me),
             Err(e) => {
+                // "cannot reach …" belongs in the status bar; the server's answers under the form.
                 if e.is_unreachable() {
                     self.set_error(e.to_string());
+                } else {
+                    self.login.error = Some(e.to_string());
                 }
-                self.login.error = Some(e.to_string());
                 self.login.focus_password_or_identifier();
             }
         }

@@ -608,6 +608,13 @@ impl App {
     }
 }
 
+impl Drop for App {
+    // The live stream is a detached task: end it with the app.
+    fn drop(&mut self) {
+        self.stop_live();
+    }
+}
+
 /// Moves a selection in a list of `len` rows.
 pub fn move_selection(selected: usize, len: usize, cmd: Cmd, page: usize) -> usize {
     if len == 0 {

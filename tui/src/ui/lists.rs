@@ -67,10 +67,17 @@ fn table(
     area: Rect,
     block: Block,
     cols: &[Col],
-    rows: Vec<Vec<(String, Style)>>,
+    rows: impl Iterator<Item = Vec<(String, Style)>>,
+    len: usize,
     selected: usize,
 ) {
-    let inner_w = block.inner(area).width.saturating_sub(2);
+    let inner = block.inner(area);
+    let inner_w = inner.width.saturating_sub(2);
+    // Only the rows on screen are built: the list can be long. The selection stays in view
+    // (at the bottom when scrolling down), as a fresh TableState would place it.
+    let height = inner.height.saturating_sub(1).max(1) as usize;
+    let selected = selected.min(len.saturating_sub(1));
+    let start = (selected + 1).saturating_sub(height);
     let ws = widths(cols, inner_w);
     let header = Row::new(
         cols.iter()
@@ -79,7 +86,8 @@ fn table(
             .collect::<Vec<_>>(),
     );
     let rows: Vec<Row> = rows
-        .into_iter()
+        .skip(start)
+        .take(height)
         .map(|r| {
             Row::new(
                 r.into_iter()
@@ -102,7 +110,7 @@ fn table(
     .highlight_symbol("▌ ");
     let mut state = TableState::default();
     if n > 0 {
-        state.select(Some(selected.min(n - 1)));
+        state.select(Some((selected - start).min(n - 1)));
     }
     frame.render_stateful_widget(t, area, &mut state);
 }
@@ -181,28 +189,25 @@ pub fn orders(app: &App, frame: &mut Frame, area: Rect) {
     if o.all {
         cols.push(flex("Customer"));
     }
-    let rows = visible
-        .iter()
-        .map(|ord| {
-            let count: i64 = ord.items.iter().map(|i| i.quantity).sum();
-            let mut r = vec![
-                (ord.id.to_string(), Style::new()),
-                (ord.status.to_string(), app.theme.status(ord.status)),
-                (count.to_string(), Style::new()),
-                (format_cents(ord.total_cents), Style::new()),
-                (app.clock.age(ord.created_at), Style::new()),
-            ];
-            if o.all {
-                let name = app
-                    .names
-                    .get(&ord.user_id)
-                    .cloned()
-                    .unwrap_or_else(|| format!("user {}", ord.user_id));
-                r.push((name, Style::new()));
-            }
-            r
-        })
-        .collect();
+    let rows = visible.iter().map(|ord| {
+        let count: i64 = ord.items.iter().map(|i| i.quantity).sum();
+        let mut r = vec![
+            (ord.id.to_string(), Style::new()),
+            (ord.status.to_string(), app.theme.status(ord.status)),
+            (count.to_string(), Style::new()),
+            (format_cents(ord.total_cents), Style::new()),
+            (app.clock.age(ord.created_at), Style::new()),
+        ];
+        if o.all {
+            let name = app
+                .names
+                .get(&ord.user_id)
+                .cloned()
+                .unwrap_or_else(|| format!("user {}", ord.user_id));
+            r.push((name, Style::new()));
+        }
+        r
+    });
     let more = if o.loading_more {
         " loading more…"
     } else {
@@ -217,7 +222,16 @@ pub fn orders(app: &App, frame: &mut Frame, area: Rect) {
         ),
         app.theme.dim(),
     )));
-    table(app, frame, area, block, &cols, rows, o.selected);
+    table(
+        app,
+        frame,
+        area,
+        block,
+        &cols,
+        rows,
+        visible.len(),
+        o.selected,
+    );
 }
 
 pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
@@ -270,19 +284,15 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
         num("Unit", 8),
         num("Subtotal", 9),
     ];
-    let rows = order
-        .items
-        .iter()
-        .map(|i| {
-            vec![
-                (i.flavor.clone(), Style::new()),
-                (i.size.to_string(), Style::new()),
-                (i.quantity.to_string(), Style::new()),
-                (format_cents(i.unit_price_cents), Style::new()),
-                (format_cents(i.subtotal_cents), Style::new()),
-            ]
-        })
-        .collect();
+    let rows = order.items.iter().map(|i| {
+        vec![
+            (i.flavor.clone(), Style::new()),
+            (i.size.to_string(), Style::new()),
+            (i.quantity.to_string(), Style::new()),
+            (format_cents(i.unit_price_cents), Style::new()),
+            (format_cents(i.subtotal_cents), Style::new()),
+        ]
+    });
     let block = block.title_bottom(
         Line::from(Span::styled(
             format!(" Total {} ", format_cents(order.total_cents)),
@@ -290,7 +300,16 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
         ))
         .right_aligned(),
     );
-    table(app, frame, items, block, &cols, rows, d.selected);
+    table(
+        app,
+        frame,
+        items,
+        block,
+        &cols,
+        rows,
+        order.items.len(),
+        d.selected,
+    );
 }
 
 pub fn menu(app: &App, frame: &mut Frame, area: Rect) {
@@ -316,26 +335,32 @@ pub fn menu(app: &App, frame: &mut Frame, area: Rect) {
     if admin {
         cols.push(fixed("Available", 9));
     }
-    let rows = visible
-        .iter()
-        .map(|i| {
-            let dim = if i.available {
-                Style::new()
-            } else {
-                app.theme.dim()
-            };
-            let mut r = vec![
-                (i.flavor.clone(), dim),
-                (i.size.to_string(), dim),
-                (format_cents(i.price_cents), dim),
-            ];
-            if admin {
-                r.push((if i.available { "yes" } else { "no" }.to_owned(), dim));
-            }
-            r
-        })
-        .collect();
-    table(app, frame, area, block, &cols, rows, m.selected);
+    let rows = visible.iter().map(|i| {
+        let dim = if i.available {
+            Style::new()
+        } else {
+            app.theme.dim()
+        };
+        let mut r = vec![
+            (i.flavor.clone(), dim),
+            (i.size.to_string(), dim),
+            (format_cents(i.price_cents), dim),
+        ];
+        if admin {
+            r.push((if i.available { "yes" } else { "no" }.to_owned(), dim));
+        }
+        r
+    });
+    table(
+        app,
+        frame,
+        area,
+        block,
+        &cols,
+        rows,
+        visible.len(),
+        m.selected,
+    );
 }
 
 pub fn profile(app: &App, frame: &mut Frame, area: Rect) {
@@ -395,24 +420,20 @@ pub fn users(app: &App, frame: &mut Frame, area: Rect) {
         fixed("Role", 5),
         fixed("Active", 6),
     ];
-    let rows = u
-        .users
-        .iter()
-        .map(|x| {
-            let dim = if x.is_active {
-                Style::new()
-            } else {
-                app.theme.dim()
-            };
-            vec![
-                (x.id.to_string(), dim),
-                (x.username.clone(), dim),
-                (x.email.clone(), dim),
-                (if x.is_admin { "admin" } else { "" }.to_owned(), dim),
-                (if x.is_active { "yes" } else { "no" }.to_owned(), dim),
-            ]
-        })
-        .collect();
+    let rows = u.users.iter().map(|x| {
+        let dim = if x.is_active {
+            Style::new()
+        } else {
+            app.theme.dim()
+        };
+        vec![
+            (x.id.to_string(), dim),
+            (x.username.clone(), dim),
+            (x.email.clone(), dim),
+            (if x.is_admin { "admin" } else { "" }.to_owned(), dim),
+            (if x.is_active { "yes" } else { "no" }.to_owned(), dim),
+        ]
+    });
     let more = if u.loading_more {
         " loading more…"
     } else {
@@ -427,5 +448,14 @@ pub fn users(app: &App, frame: &mut Frame, area: Rect) {
         ),
         app.theme.dim(),
     )));
-    table(app, frame, area, block, &cols, rows, u.selected);
+    table(
+        app,
+        frame,
+        area,
+        block,
+        &cols,
+        rows,
+        u.users.len(),
+        u.selected,
+    );
 }
