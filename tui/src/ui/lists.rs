@@ -60,6 +60,12 @@ fn cell(text: &str, width: u16, right: bool, style: Style) -> Cell<'static> {
     Cell::from(Span::styled(s, style))
 }
 
+/// How many rows a list has and which one is selected.
+struct At {
+    len: usize,
+    selected: usize,
+}
+
 /// A table whose cells are cut with `…` to their column, so no row ever wraps.
 fn table(
     app: &App,
@@ -68,9 +74,9 @@ fn table(
     block: Block,
     cols: &[Col],
     rows: impl Iterator<Item = Vec<(String, Style)>>,
-    len: usize,
-    selected: usize,
+    at: At,
 ) {
+    let At { len, selected } = at;
     let inner = block.inner(area);
     let inner_w = inner.width.saturating_sub(2);
     // Only the rows on screen are built: the list can be long. The selection stays in view
