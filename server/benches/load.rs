@@ -1,0 +1,624 @@
+//! The load benchmark: the release server under `wrk`, against a baseline measured in the
+//! same run. Run with `cargo bench -p comanda-server --bench load`; BENCHMARKS.md says
+//! what it measures and the latest figures.
+//!
+//! The server (and the baseline) run pinned to core 0 and the load generator to core 1
+//! when `taskset` exists. The baseline is a minimal axum handler in this file that verifies
+//! the same kind of JWT and answers a JSON body of the same size, with no database.
+//!
+//! Environment: `COMANDA_BENCH_SECONDS` (per run, default 10), `COMANDA_BENCH_POSTGRES_URL`
+//! (else `COMANDA_TEST_POSTGRES_URL`) for the PostgreSQL runs, `COMANDA_BENCH_BIG` (orders
+//! in the big list run, default 1,000,000).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use comanda_server::HashParams;
+use comanda_server::auth::password::Hasher;
+use comanda_server::auth::tokens::TokenKeys;
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+const KEY: &str = "benchmark-key-benchmark-key-benchmark-key-0123456789";
+const PASSWORD: &str = "bench-password-1";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() >= 4 && args[1] == "--baseline" {
+        return baseline(&args[2], &args[3]);
+    }
+    if args.iter().any(|a| a == "--help") {
+        println!("cargo bench -p comanda-server --bench load");
+        return Ok(());
+    }
+    // `cargo bench` passes `--bench`; nothing else is expected.
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+/// One wrk run's figures.
+#[derive(Debug, Clone, Default)]
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    requests: u64,
+    errors: u64,
+}
+
+impl std::fmt::Display for Load {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ({} requests, {} errors)",
+            self.rps, self.p50_ms, self.p99_ms, self.requests, self.errors
+        )
+    }
+}
+
+struct Bench {
+    root: PathBuf,
+    seconds: u64,
+    pin: bool,
+    scratch: tempfile::TempDir,
+}
+
+async fn run() -> anyhow::Result<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("workspace root")?
+        .to_path_buf();
+    if Command::new("wrk").arg("--version").output().is_err() {
+        bail!("wrk is not installed (Debian: apt-get install wrk)");
+    }
+    let pin = Command::new("taskset").arg("-V").output().is_ok();
+    let seconds = std::env::var("COMANDA_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    println!("building the release server…");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = Command::new(cargo)
+        .current_dir(&root)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "comanda-server",
+            "--bin",
+            "comanda-server",
+        ])
+        .status()?
+        .success();
+    anyhow::ensure!(ok, "the release build failed");
+    let bench = Bench {
+        root,
+        seconds,
+        pin,
+        scratch: tempfile::tempdir()?,
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "machine: {cores} cores, {}; server and baseline pinned to core 0, wrk to core 1: {}",
+        cpu_model(),
+        if pin { "yes" } else { "no (no taskset)" }
+    );
+
+    let hash = hash_time().await?;
+    println!(
+        "one argon2id hash (m=19 MiB, t=2, p=1): {:.1} ms",
+        hash.as_secs_f64() * 1e3
+    );
+
+    let sqlite_url = format!(
+        "sqlite://{}",
+        bench.scratch.path().join("bench.db").display()
+    );
+    let sqlite = bench.scenario("SQLite", &sqlite_url, true, hash).await?;
+
+    let pg_base = std::env::var("COMANDA_BENCH_POSTGRES_URL")
+        .or_else(|_| std::env::var("COMANDA_TEST_POSTGRES_URL"))
+        .ok();
+    let pg = match pg_base {
+        Some(base) => {
+            let url = fresh_pg(&base).await?;
+            Some(bench.scenario("PostgreSQL", &url, false, hash).await?)
+        }
+        None => {
+            println!(
+                "\nno COMANDA_BENCH_POSTGRES_URL / COMANDA_TEST_POSTGRES_URL: PostgreSQL skipped"
+            );
+            None
+        }
+    };
+
+    println!("\n== targets ==");
+    let ratio = sqlite.order.rps / sqlite.baseline.rps;
+    println!("GET /orders/{{id}} SQLite / baseline: {ratio:.3} (target >= 0.25, aim 0.3)");
+    if let Some(pg) = &pg {
+        let r = pg.order.rps / pg.baseline.rps;
+        println!("GET /orders/{{id}} PostgreSQL / baseline: {r:.3} (target >= 0.1)");
+    }
+    if let Some(l) = &sqlite.logins {
+        let ideal = 1.0 / hash.as_secs_f64();
+        println!(
+            "logins/s {:.1} / (1 core / hash time = {ideal:.1}): {:.2} (target >= 0.9); GET /users/me p99 meanwhile {:.2} ms (target < 20)",
+            l.0.rps,
+            l.0.rps / ideal,
+            l.1.p99_ms
+        );
+    }
+    if let (Some(small), Some(big)) = (&sqlite.list_small, &sqlite.list_big) {
+        println!(
+            "list p50 at {} orders / at 1,000: {:.2} (target <= 1.5)",
+            big_orders(),
+            big.p50_ms / small.p50_ms
+        );
+    }
+    let errors: u64 = [&sqlite]
+        .into_iter()
+        .chain(pg.as_ref())
+        .map(Results::errors)
+        .sum();
+    println!("errors or non-2xx in all runs: {errors} (target 0)");
+    println!(
+        "resident memory: idle {:.1} MiB, after 256 connections {:.1} MiB (target < 64)",
+        sqlite.rss_idle_mib, sqlite.rss_256_mib
+    );
+    Ok(())
+}
+
+#[derive(Default)]
+struct Results {
+    baseline: Load,
+    order: Load,
+    me: Load,
+    list: Load,
+    create: Load,
+    logins: Option<(Load, Load)>,
+    list_small: Option<Load>,
+    list_big: Option<Load>,
+    conn256: Load,
+    rss_idle_mib: f64,
+    rss_256_mib: f64,
+}
+
+impl Results {
+    fn errors(&self) -> u64 {
+        let mut all = vec![
+            &self.baseline,
+            &self.order,
+            &self.me,
+            &self.list,
+            &self.create,
+            &self.conn256,
+        ];
+        if let Some((a, b)) = &self.logins {
+            all.push(a);
+            all.push(b);
+        }
+        all.extend(self.list_small.iter());
+        all.extend(self.list_big.iter());
+        all.iter().map(|l| l.errors).sum()
+    }
+}
+
+fn big_orders() -> i64 {
+    std::env::var("COMANDA_BENCH_BIG")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+/// A process killed when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+impl Bench {
+    fn pinned(&self, core: &str, program: &Path) -> Command {
+        if self.pin {
+            let mut c = Command::new("taskset");
+            c.arg("-c").arg(core).arg(program);
+            c
+        } else {
+            Command::new(program)
+        }
+    }
+
+    fn start_server(&self, url: &str, port: u16) -> anyhow::Result<Proc> {
+        let bin = self.root.join("target/release/comanda-server");
+        let child = self
+            .pinned("0", &bin)
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                url,
+            ])
+            .env("COMANDA_SECRET_KEY", KEY)
+            // Benchmarks sign in many times from one address.
+            .env("COMANDA_LOGIN_MAX_PER_ACCOUNT", "1000000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("cannot start the server")?;
+        Ok(Proc(child))
+    }
+
+    /// Runs wrk against `url` for the configured time; `lua` sets method, body and headers.
+    fn wrk(&self, url: &str, connections: u32, lua: &str) -> anyhow::Result<Load> {
+        let script = self
+            .scratch
+            .path()
+            .join(format!("s{}.lua", rand::random::<u32>()));
+        std::fs::write(&script, lua)?;
+        let out = self
+            .pinned("1", Path::new("wrk"))
+            .args(["-t1", "--latency", "--timeout", "10s"])
+            .arg(format!("-c{connections}"))
+            .arg(format!("-d{}s", self.seconds))
+            .arg("-s")
+            .arg(&script)
+            .arg(url)
+            .output()
+            .context("wrk failed to run")?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        parse_wrk(&text).with_context(|| format!("cannot read wrk's output:\n{text}"))
+    }
+
+    async fn scenario(
+        &self,
+        name: &str,
+        url: &str,
+        full: bool,
+        hash: Duration,
+    ) -> anyhow::Result<Results> {
+        println!("\n== {name} ==");
+        let port = free_port()?;
+        let _server = self.start_server(url, port)?;
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        wait_ready(&http, &base).await?;
+        let pid = _server.0.id();
+
+        comanda_server::create_admin_with(
+            url,
+            "benchadmin",
+            "benchadmin@example.com",
+            PASSWORD,
+            HashParams::TESTING,
+        )
+        .await?;
+        let admin = login(&http, &base, "benchadmin").await?;
+        for flavor in ["Margherita", "Calabresa", "Funghi"] {
+            let r = http
+                .post(format!("{base}/menu/"))
+                .bearer_auth(&admin)
+                .json(&json!({"flavor": flavor, "size": "large", "price_cents": 5000}))
+                .send()
+                .await?;
+            anyhow::ensure!(r.status() == 201, "menu: {}", r.text().await?);
+        }
+        let reader = customer(&http, &base, "reader").await?;
+        let writer = customer(&http, &base, "writer").await?;
+        let three = json!({"items": [
+            {"flavor": "Margherita", "size": "large", "quantity": 1},
+            {"flavor": "Calabresa", "size": "large", "quantity": 2},
+            {"flavor": "Funghi", "size": "large", "quantity": 1},
+        ]});
+        let mut order_id = 0;
+        let mut order_body = String::new();
+        for _ in 0..200 {
+            let r = http
+                .post(format!("{base}/orders/"))
+                .bearer_auth(&reader)
+                .json(&three)
+                .send()
+                .await?;
+            anyhow::ensure!(r.status() == 201);
+            order_body = r.text().await?;
+            let v: Value = serde_json::from_str(&order_body)?;
+            order_id = v["id"].as_i64().context("order id")?;
+        }
+        let rss_idle_mib = rss_mib(pid);
+        let mut res = Results {
+            rss_idle_mib,
+            ..Default::default()
+        };
+
+        // The baseline: same kind of JWT, same body size, no database.
+        let body_file = self.scratch.path().join("body.json");
+        std::fs::write(&body_file, &order_body)?;
+        let bport = free_port()?;
+        let me = std::env::current_exe()?;
+        let _baseline = Proc(
+            self.pinned("0", &me)
+                .args(["--baseline", &bport.to_string()])
+                .arg(&body_file)
+                .stdout(Stdio::null())
+                .spawn()?,
+        );
+        wait_ready(&http, &format!("http://127.0.0.1:{bport}")).await?;
+        let get = |token: &str| format!("wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n");
+        res.baseline = self.wrk(
+            &format!("http://127.0.0.1:{bport}/orders/{order_id}"),
+            32,
+            &get(&reader),
+        )?;
+        println!("baseline GET /orders/{{id}}       c32: {}", res.baseline);
+        drop(_baseline);
+
+        res.order = self.wrk(&format!("{base}/orders/{order_id}"), 32, &get(&reader))?;
+        println!("GET /orders/{{id}} (3 items)      c32: {}", res.order);
+        res.me = self.wrk(&format!("{base}/users/me"), 32, &get(&reader))?;
+        println!("GET /users/me                    c32: {}", res.me);
+        res.list = self.wrk(&format!("{base}/orders/?limit=20"), 32, &get(&reader))?;
+        println!("GET /orders/?limit=20 (200)      c32: {}", res.list);
+        let post = format!(
+            "wrk.method = \"POST\"\nwrk.body = '{}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n{}",
+            json!({"items": [{"flavor": "Margherita", "size": "large", "quantity": 1}]}),
+            get(&writer)
+        );
+        res.create = self.wrk(&format!("{base}/orders/"), 32, &post)?;
+        println!("POST /orders/ (1 item)           c32: {}", res.create);
+
+        if full {
+            // Logins saturate the server's core; /users/me runs beside them.
+            let form = format!(
+                "wrk.method = \"POST\"\nwrk.body = \"username=writer&password={PASSWORD}\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n"
+            );
+            let login_url = format!("{base}/auth/token");
+            let me_url = format!("{base}/users/me");
+            let me_lua = get(&reader);
+            let (logins, me) = std::thread::scope(|s| {
+                let a = s.spawn(|| self.wrk(&login_url, 4, &form));
+                let b = s.spawn(|| self.wrk(&me_url, 4, &me_lua));
+                (a.join(), b.join())
+            });
+            let logins = logins.map_err(|_| anyhow::anyhow!("wrk thread"))??;
+            let me = me.map_err(|_| anyhow::anyhow!("wrk thread"))??;
+            println!("POST /auth/token                  c4: {logins}");
+            println!("  GET /users/me meanwhile         c4: {me}");
+            println!(
+                "  logins/s vs 1 core / hash time: {:.2}",
+                logins.rps * hash.as_secs_f64()
+            );
+            res.logins = Some((logins, me));
+
+            // The list query with 1,000 and with many orders in the database.
+            seed_orders(url, 1_000).await?;
+            let small = self.wrk(&format!("{base}/orders/?limit=20"), 1, &get(&reader))?;
+            println!("GET /orders/?limit=20 at 1,000 orders   c1: {small}");
+            let t = Instant::now();
+            seed_orders(url, big_orders()).await?;
+            println!(
+                "(seeded {} orders in {:.1} s)",
+                big_orders(),
+                t.elapsed().as_secs_f64()
+            );
+            let big = self.wrk(&format!("{base}/orders/?limit=20"), 1, &get(&reader))?;
+            println!("GET /orders/?limit=20 at {} orders c1: {big}", big_orders());
+            res.list_small = Some(small);
+            res.list_big = Some(big);
+        }
+
+        res.conn256 = self.wrk(&format!("{base}/orders/{order_id}"), 256, &get(&reader))?;
+        res.rss_256_mib = rss_mib(pid);
+        println!("GET /orders/{{id}}               c256: {}", res.conn256);
+        println!(
+            "resident memory: idle {:.1} MiB, after the 256-connection run {:.1} MiB",
+            res.rss_idle_mib, res.rss_256_mib
+        );
+        Ok(res)
+    }
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    for _ in 0..200 {
+        if let Ok(r) = http.get(format!("{base}/health")).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("{base} did not come up")
+}
+
+async fn login(http: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
+    let r = http
+        .post(format!("{base}/auth/token"))
+        .form(&[("username", user), ("password", PASSWORD)])
+        .send()
+        .await?;
+    anyhow::ensure!(r.status() == 200, "login: {}", r.text().await?);
+    let v: Value = r.json().await?;
+    Ok(v["access_token"].as_str().context("token")?.to_owned())
+}
+
+async fn customer(http: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
+    let r = http
+        .post(format!("{base}/users/"))
+        .json(&json!({"username": user, "email": format!("{user}@example.com"), "password": PASSWORD}))
+        .send()
+        .await?;
+    anyhow::ensure!(r.status() == 201, "sign-up: {}", r.text().await?);
+    login(http, base, user).await
+}
+
+/// Adds orders of another user straight through SQL until the table holds `total` rows.
+async fn seed_orders(url: &str, total: i64) -> anyhow::Result<()> {
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await?;
+        let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+            .fetch_one(&mut c)
+            .await?;
+        let missing = total - have;
+        if missing <= 0 {
+            return Ok(());
+        }
+        sqlx::query(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < $1) \
+             INSERT INTO orders (user_id, status, total_cents, created_at, updated_at) \
+             SELECT (SELECT id FROM users WHERE username = 'benchadmin'), 'finished', 5000, 0, 0 FROM n",
+        )
+        .bind(missing)
+        .execute(&mut c)
+        .await?;
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await?;
+        let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+            .fetch_one(&mut c)
+            .await?;
+        let missing = total - have;
+        if missing <= 0 {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO orders (user_id, status, total_cents, created_at, updated_at) \
+             SELECT (SELECT id FROM users WHERE username = 'benchadmin'), 'finished', 5000, 0, 0 \
+             FROM generate_series(1, $1)",
+        )
+        .bind(missing)
+        .execute(&mut c)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn fresh_pg(base: &str) -> anyhow::Result<String> {
+    let name = format!("comanda_bench_{}", rand::random::<u32>());
+    let mut c = sqlx::PgConnection::connect(base).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await?;
+    let (head, _) = base
+        .rsplit_once('/')
+        .context("a PostgreSQL URL with a database")?;
+    Ok(format!("{head}/{name}"))
+}
+
+/// The mean time of one hash with the default parameters.
+async fn hash_time() -> anyhow::Result<Duration> {
+    let hasher = Hasher::new(HashParams::OWASP)?;
+    hasher.hash("warm-up-password").await?;
+    let n = 10;
+    let t = Instant::now();
+    for _ in 0..n {
+        hasher.hash("a-password-to-hash").await?;
+    }
+    Ok(t.elapsed() / n)
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+/// Milliseconds of a wrk duration such as `812.00us`, `1.23ms`, `2.01s`.
+fn millis(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (num, factor) = if let Some(n) = s.strip_suffix("us") {
+        (n, 1e-3)
+    } else if let Some(n) = s.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1e3)
+    } else {
+        return None;
+    };
+    num.parse::<f64>().ok().map(|v| v * factor)
+}
+
+fn parse_wrk(out: &str) -> Option<Load> {
+    let mut load = Load::default();
+    for line in out.lines() {
+        let t = line.trim();
+        if let Some(v) = t.strip_prefix("Requests/sec:") {
+            load.rps = v.trim().parse().ok()?;
+        } else if let Some(v) = t.strip_prefix("50%") {
+            load.p50_ms = millis(v)?;
+        } else if let Some(v) = t.strip_prefix("99%") {
+            load.p99_ms = millis(v)?;
+        } else if t.contains("requests in") {
+            load.requests = t.split_whitespace().next()?.parse().ok()?;
+        } else if let Some(v) = t.strip_prefix("Non-2xx or 3xx responses:") {
+            load.errors += v.trim().parse::<u64>().ok()?;
+        } else if let Some(v) = t.strip_prefix("Socket errors:") {
+            // "connect 0, read 0, write 0, timeout 0"
+            load.errors += v
+                .split(',')
+                .filter_map(|p| p.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .sum::<u64>();
+        }
+    }
+    (load.rps > 0.0).then_some(load)
+}
+
+/// The baseline server: verifies the bearer JWT like the real server and answers a body
+/// of the same size, from memory.
+fn baseline(port: &str, body_file: &str) -> anyhow::Result<()> {
+    use axum::http::{HeaderMap, StatusCode, header};
+    use axum::response::IntoResponse;
+
+    let body: &'static str = Box::leak(std::fs::read_to_string(body_file)?.into_boxed_str());
+    let keys: &'static TokenKeys =
+        Box::leak(Box::new(TokenKeys::new(&secrecy::SecretString::from(KEY))));
+    let handler = move |headers: HeaderMap| async move {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        match token.and_then(|t| keys.verify(t)) {
+            Some(_) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+            None => StatusCode::UNAUTHORIZED.into_response(),
+        }
+    };
+    let app = axum::Router::new()
+        .route("/orders/{id}", axum::routing::get(handler))
+        .route("/health", axum::routing::get(|| async { "ok" }));
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async move {
+            let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+            axum::serve(listener, app).await?;
+            Ok(())
+        })
+}
