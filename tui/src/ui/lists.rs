@@ -235,8 +235,10 @@ pub fn orders(app: &App, frame: &mut Frame, area: Rect) {
         block,
         &cols,
         rows,
-        visible.len(),
-        o.selected,
+        At {
+            len: visible.len(),
+            selected: o.selected,
+        },
     );
 }
 
@@ -313,8 +315,10 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
         block,
         &cols,
         rows,
-        order.items.len(),
-        d.selected,
+        At {
+            len: order.items.len(),
+            selected: d.selected,
+        },
     );
 }
 
@@ -364,8 +368,10 @@ pub fn menu(app: &App, frame: &mut Frame, area: Rect) {
         block,
         &cols,
         rows,
-        visible.len(),
-        m.selected,
+        At {
+            len: visible.len(),
+            selected: m.selected,
+        },
     );
 }
 
@@ -461,7 +467,9 @@ pub fn users(app: &App, frame: &mut Frame, area: Rect) {
         block,
         &cols,
         rows,
-        u.users.len(),
-        u.selected,
+        At {
+            len: u.users.len(),
+            selected: u.selected,
+        },
     );
 }
