@@ -7,6 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use comanda_server::{Application, HashParams, Settings, settings};
 use secrecy::SecretString;
 
+/// mimalloc returns freed memory to the system: with glibc's allocator every thread that
+/// ever hashed a password kept its 19 MiB of argon2 memory (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "comanda-server", version, about = "The Comanda API server")]
 struct Cli {
