@@ -167,6 +167,31 @@ async fn wrong_password_or_unknown_account_is_401(b: Backend) {
     assert_eq!(app.token("ana", PASSWORD).await.status, 200);
 }
 
+async fn unknown_accounts_take_as_long_as_known_ones(b: Backend) {
+    // With the real hashing cost, an unknown account is answered after checking a dummy
+    // hash, so its 401 is not measurably faster than a wrong password's.
+    let app = spawn_app_with(b, |s| s.hash_params = comanda_server::HashParams::OWASP).await;
+    app.signup("ana").await;
+    let mut known = Duration::MAX;
+    let mut unknown = Duration::MAX;
+    for _ in 0..4 {
+        let start = Instant::now();
+        app.token("ana", "wrong-password")
+            .await
+            .assert(401, BAD_LOGIN);
+        known = known.min(start.elapsed());
+        let start = Instant::now();
+        app.token("nobody", "wrong-password")
+            .await
+            .assert(401, BAD_LOGIN);
+        unknown = unknown.min(start.elapsed());
+    }
+    assert!(
+        unknown * 3 >= known,
+        "unknown account {unknown:?} vs wrong password {known:?}"
+    );
+}
+
 async fn token_form_problems_are_422(b: Backend) {
     let app = spawn_app(b).await;
     app.signup("ana").await;
@@ -853,6 +878,7 @@ async fn auth_routes_never_answer_5xx(b: Backend) {
 both!(
     sign_in_by_username_or_email,
     wrong_password_or_unknown_account_is_401,
+    unknown_accounts_take_as_long_as_known_ones,
     token_form_problems_are_422,
     authorize_button_fields_are_accepted,
     access_token_claims,

@@ -177,6 +177,30 @@ async fn concurrent_signups_of_one_name(b: Backend) {
     for r in results.iter().filter(|r| r.status != 201) {
         r.assert(409, "Username already exists");
     }
+    // One email, several usernames.
+    let attempts = (0..6).map(|i| {
+        let app = &app;
+        async move { signup_raw(app, &format!("bea{i}"), "bea@example.com", PASSWORD).await }
+    });
+    let results = futures::future::join_all(attempts).await;
+    assert_eq!(results.iter().filter(|r| r.status == 201).count(), 1);
+    for r in results.iter().filter(|r| r.status != 201) {
+        r.assert(409, "Email already exists");
+    }
+    // Two users renaming themselves to one name at once.
+    let ana = app.login("ana").await.access_token;
+    let me = app.get("/users/me", Some(&ana)).await.json::<UserPublic>();
+    let (cid, cid_t) = app.customer("cid").await;
+    let (ana_path, cid_path) = (format!("/users/{}", me.id), format!("/users/{}", cid.id));
+    let (ra, rc) = tokio::join!(
+        app.patch(&ana_path, Some(&ana), json!({"username": "same"})),
+        app.patch(&cid_path, Some(&cid_t), json!({"username": "SAME"})),
+    );
+    let mut statuses = [ra.status.as_u16(), rc.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{} / {}", ra.body, rc.body);
+    let refused = if ra.status == 409 { &ra } else { &rc };
+    refused.assert(409, "Username or Email already exists");
 }
 
 async fn signup_field_rules_are_422(b: Backend) {
@@ -1056,6 +1080,24 @@ async fn admin_password_change_ends_every_session(b: Backend) {
     // The admin's own session is untouched; ana signs in with the new password.
     assert_eq!(app.get("/users/me", Some(&admin)).await.status, 200);
     assert_eq!(app.token("ana", "reset-by-admin").await.status, 200);
+
+    // An admin changing their own password keeps the session that did it, like anyone.
+    let boss_id = app.get("/users/me", Some(&admin)).await.body["id"].clone();
+    let other_admin_session = app.login("boss").await;
+    let r = app
+        .patch(
+            &format!("/users/{boss_id}"),
+            Some(&admin),
+            json!({"password": "boss-new-pass"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(app.get("/users/me", Some(&admin)).await.status, 200);
+    assert_401(
+        &app.get("/users/me", Some(&other_admin_session.access_token))
+            .await,
+        "Could not validate credentials",
+    );
 
     // The same with PUT.
     let t = app
