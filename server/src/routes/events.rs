@@ -1,5 +1,6 @@
 //! `GET /orders/events`: a server-sent event stream of order changes the caller may see.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -94,21 +95,22 @@ async fn pump(
 ) {
     let mut stopping = state.shutdown.subscribe();
     let visible = |e: &OrderEvent| auth.is_admin() || e.user_id == auth.user.id;
-    // Live events already sent by the replay are skipped; nothing else is, because on
-    // PostgreSQL events of concurrent transactions may arrive slightly out of id order.
-    let mut replayed_upto = 0;
+    // Live events already sent by the replay are skipped, by id and nothing else: on
+    // PostgreSQL concurrent transactions may commit out of id order, so an event with a
+    // lower id than the newest replayed one can still arrive live. (After a reset nothing
+    // is skipped: an event repeats a whole order, so a repeat is harmless.)
+    let mut replayed = HashSet::new();
     if let Some(last) = last_id {
         match replay(&state, last).await {
             Ok(Replay::Events(events)) => {
                 for e in events {
-                    replayed_upto = replayed_upto.max(e.id);
+                    replayed.insert(e.id);
                     if visible(&e) && tx.send(order_event(&e)).await.is_err() {
                         return;
                     }
                 }
             }
-            Ok(Replay::Reset(newest)) => {
-                replayed_upto = newest;
+            Ok(Replay::Reset) => {
                 if tx.send(reset_event()).await.is_err() {
                     return;
                 }
@@ -127,7 +129,7 @@ async fn pump(
         tokio::select! {
             received = live.recv() => match received {
                 Ok(e) => {
-                    if e.id <= replayed_upto {
+                    if replayed.remove(&e.id) {
                         continue;
                     }
                     if visible(&e) && tx.send(order_event(&e)).await.is_err() {
@@ -154,9 +156,8 @@ async fn pump(
 
 enum Replay {
     Events(Vec<OrderEvent>),
-    /// The client's position is no longer retained (or unknown): reload, then follow on
-    /// from this newest id.
-    Reset(i64),
+    /// The client's position is no longer retained (or unknown): reload.
+    Reset,
 }
 
 async fn replay(state: &AppState, last: i64) -> Result<Replay, ApiError> {
@@ -164,11 +165,11 @@ async fn replay(state: &AppState, last: i64) -> Result<Replay, ApiError> {
     let (min, max) = db::events::bounds(conn.ex()).await?;
     let newest = max.unwrap_or(0);
     if last > newest || min.is_some_and(|m| last < m - 1) {
-        return Ok(Replay::Reset(newest));
+        return Ok(Replay::Reset);
     }
     let rows = db::events::since(conn.ex(), last, REPLAY_MAX).await?;
     if rows.len() as i64 >= REPLAY_MAX {
-        return Ok(Replay::Reset(newest));
+        return Ok(Replay::Reset);
     }
     Ok(Replay::Events(
         rows.into_iter().map(OrderEvent::from).collect(),

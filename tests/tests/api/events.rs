@@ -466,3 +466,51 @@ async fn events_fan_out_across_processes() {
     on_a.quiet().await;
     on_b.quiet().await;
 }
+
+/// On PostgreSQL, transactions take event ids in one order and may commit in another (on
+/// another server process, say). An event that commits after the replay of a reconnect
+/// read a newer one must still reach the stream.
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_does_not_drop_an_event_that_commits_late() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let app = spawn_app(backend).await;
+    let (ana_user, ana) = app.customer("ana").await;
+    let mut s = subscribe(&app, &ana).await;
+    let first = app.order(&ana, json!([])).await;
+    let (seen, _) = s.order().await;
+    drop(s);
+
+    // A change of Ana's order whose transaction has its event id but has not committed,
+    // as the server's own transactions record and announce it.
+    let mut conn = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let mut slow = conn.begin().await.unwrap();
+    let late: i64 = sqlx::query_scalar(
+        "INSERT INTO order_events (order_id, user_id, data, created_at_ms) \
+         VALUES ($1, $2, $3, 0) RETURNING id",
+    )
+    .bind(oid(&first))
+    .bind(ana_user.id)
+    .bind(first.to_string())
+    .fetch_one(&mut *slow)
+    .await
+    .unwrap();
+    sqlx::query("SELECT pg_notify('comanda_order_events', $1)")
+        .bind(late.to_string())
+        .execute(&mut *slow)
+        .await
+        .unwrap();
+    // Meanwhile a newer change commits, and Ana reconnects.
+    let second = app.order(&ana, json!([])).await;
+    let mut s = resume(&app, &ana, seen).await;
+    let (id, data) = s.order().await;
+    assert_eq!(data, second);
+    assert!(id > late);
+    slow.commit().await.unwrap();
+    let (id, data) = s.order().await;
+    assert_eq!(id, late, "the late event is delivered");
+    assert_eq!(data, first);
+}
