@@ -1174,6 +1174,74 @@ async fn deactivated_users_cannot_sign_in(b: Backend) {
     );
 }
 
+async fn account_changes_reach_other_processes_within_a_second(b: Backend) {
+    let app = spawn_app(b).await;
+    let peer = spawn_peer(&app).await;
+    let (_, admin) = app.admin("boss").await;
+    let (ana, ana_t) = app.customer("ana").await;
+    let (bob, bob_t) = app.customer("bob").await;
+    let (cid, cid_1) = app.customer("cid").await;
+    let cid_2 = app.login("cid").await.access_token;
+    // The peer has checked (and cached) every session.
+    for t in [&ana_t, &bob_t, &cid_1, &cid_2] {
+        assert_eq!(peer.get("/users/me", Some(t)).await.status, 200);
+    }
+    assert_eq!(peer.get("/users/", Some(&ana_t)).await.status, 403);
+
+    let r = app
+        .patch(
+            &format!("/users/{}", ana.id),
+            Some(&admin),
+            json!({"is_admin": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .delete(&format!("/users/{}", bob.id), Some(&admin))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .patch(
+            &format!("/users/{}", cid.id),
+            Some(&cid_1),
+            json!({"password": "cid-new-pass"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+
+    assert_eq!(
+        peer.get("/users/", Some(&ana_t)).await.status,
+        200,
+        "promoted"
+    );
+    assert_401(
+        &peer.get("/users/me", Some(&bob_t)).await,
+        "Could not validate credentials",
+    );
+    assert_401(
+        &peer.get("/users/me", Some(&cid_2)).await,
+        "Could not validate credentials",
+    );
+    assert_eq!(peer.get("/users/me", Some(&cid_1)).await.status, 200);
+
+    // Deactivation, the other way round: made on the peer, seen here.
+    assert_eq!(app.get("/users/me", Some(&cid_1)).await.status, 200);
+    let r = peer
+        .patch(
+            &format!("/users/{}", cid.id),
+            Some(&admin),
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_401(
+        &app.get("/users/me", Some(&cid_1)).await,
+        "Could not validate credentials",
+    );
+}
+
 /// Malformed input of every kind against the users routes: never a 5xx.
 async fn users_routes_never_answer_5xx(b: Backend) {
     let app = spawn_app(b).await;
@@ -1348,5 +1416,6 @@ both!(
     password_change_ends_the_other_sessions,
     admin_password_change_ends_every_session,
     deactivated_users_cannot_sign_in,
+    account_changes_reach_other_processes_within_a_second,
     users_routes_never_answer_5xx,
 );
