@@ -18,6 +18,12 @@ pub struct EventRow {
 
 /// Stores an event (in the caller's transaction); on PostgreSQL also announces it, which
 /// PostgreSQL delivers at commit. Returns the event id.
+///
+/// Event ids must be delivered in increasing order, or a client that reconnects with the
+/// last id it saw would never get an event with a lower id that committed later. SQLite
+/// has one writer, so ids follow commit order. On PostgreSQL a transaction-level advisory
+/// lock, taken just before the id is drawn and held until commit, makes them do so across
+/// every process; it serialises only this last step of an order change.
 pub async fn insert(
     ex: Ex<'_>,
     order_id: i64,
@@ -29,6 +35,7 @@ pub async fn insert(
          VALUES ($1, $2, $3, $4) RETURNING id";
     const PRUNE: &str = "DELETE FROM order_events WHERE id <= $1";
     const NOTIFY: &str = "SELECT pg_notify('comanda_order_events', $1)";
+    const ORDERED: &str = "SELECT pg_advisory_xact_lock(hashtext('comanda_order_events'))";
     match ex {
         Ex::Sqlite(c) => {
             let id: i64 = sqlx::query_scalar(SQL)
@@ -47,6 +54,7 @@ pub async fn insert(
             Ok(id)
         }
         Ex::Postgres(c) => {
+            sqlx::query(ORDERED).execute(&mut *c).await?;
             let id: i64 = sqlx::query_scalar(SQL)
                 .bind(order_id)
                 .bind(user_id)
