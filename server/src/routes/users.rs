@@ -199,7 +199,11 @@ async fn apply(
             e.into()
         }
     })?;
-    if hash.is_some() {
+    if ch.is_active == Some(false) {
+        // Deactivation ends every session, so reactivating an account never revives
+        // sessions that were open before: the user signs in again.
+        db::sessions::revoke_all(tx.ex(), id, None, db::now_ms()).await?;
+    } else if hash.is_some() {
         // The user's own change keeps the session that made it; an admin's ends them all.
         let keep = (auth.user.id == id).then_some(auth.session_id);
         db::sessions::revoke_all(tx.ex(), id, keep, db::now_ms()).await?;

@@ -1167,6 +1167,11 @@ async fn deactivated_users_cannot_sign_in(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    // Deactivation ended the old session: reactivating does not revive it.
+    assert_401(
+        &app.get("/users/me", Some(&session.access_token)).await,
+        "Could not validate credentials",
+    );
     let t = app.login("ana").await;
     assert_eq!(
         app.get("/users/me", Some(&t.access_token)).await.status,
