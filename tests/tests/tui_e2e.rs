@@ -330,3 +330,126 @@ async fn a_rejected_refresh_sends_the_user_to_the_login_screen() {
     assert_eq!(h.app.route, Route::Login, "{s}");
     assert!(s.contains("Sign in"), "{s}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_runs_the_menu_and_the_accounts() {
+    let srv = server(|_| {}).await;
+    comanda_server::create_admin_with(
+        &srv.database_url,
+        "chef",
+        "chef@example.com",
+        "chef-password",
+        HashParams::TESTING,
+    )
+    .await
+    .expect("admin");
+    let target = signed_in_api(&srv, "vera").await;
+    let admin = ApiClient::with_memory(&srv.base_url);
+    admin
+        .login("chef", "chef-password")
+        .await
+        .expect("admin login");
+    let mut h = app_for(admin.clone(), "My orders").await;
+    assert!(h.app.is_admin(), "signed in as an admin");
+
+    // Menu: toggle the first item's availability, then change its price.
+    h.key(KeyCode::Char('2'));
+    assert_shows(h.wait_for("Available", WAIT).await, "the admin menu");
+    h.idle(WAIT).await.expect("menu loaded");
+    let first = h
+        .app
+        .visible_menu()
+        .first()
+        .map(|i| (*i).clone())
+        .expect("a menu item");
+    h.key(KeyCode::Char('t'));
+    assert_shows(
+        h.wait_for("Marked unavailable", WAIT).await,
+        "the availability change",
+    );
+    h.key(KeyCode::Char('e'));
+    assert_shows(h.wait_for("Price of", WAIT).await, "the price prompt");
+    h.ctrl('u');
+    h.chars("12.50");
+    h.key(KeyCode::Enter);
+    assert_shows(h.wait_for("Price changed", WAIT).await, "the new price");
+    let menu = admin.menu(true).await.expect("menu");
+    let now = menu
+        .items
+        .iter()
+        .find(|i| i.id == first.id)
+        .expect("still there");
+    assert_eq!((now.price_cents, now.available), (1250, false));
+
+    // A new item.
+    h.key(KeyCode::Char('n'));
+    h.chars("Diavola Picante");
+    h.key(KeyCode::Tab);
+    h.ctrl('u');
+    h.chars("large");
+    h.key(KeyCode::Tab);
+    h.chars("41.90");
+    h.key(KeyCode::Enter);
+    assert_shows(h.wait_for("Menu item added", WAIT).await, "the new item");
+    assert!(
+        admin
+            .menu(true)
+            .await
+            .expect("menu")
+            .items
+            .iter()
+            .any(|i| i.flavor == "Diavola Picante" && i.price_cents == 4190)
+    );
+
+    // Users: search, promote, deactivate, delete.
+    h.key(KeyCode::Char('4'));
+    assert_shows(h.wait_for("Users", WAIT).await, "the users tab");
+    h.key(KeyCode::Char('/'));
+    h.chars("vera");
+    h.key(KeyCode::Enter);
+    assert_shows(
+        h.wait_until(
+            |s| s.contains("vera@example.com") && !s.contains("chef@example.com"),
+            WAIT,
+        )
+        .await,
+        "the search",
+    );
+    h.key(KeyCode::Char('p'));
+    h.key(KeyCode::Char('y'));
+    assert_shows(h.wait_for("Promoted to admin", WAIT).await, "the promotion");
+    h.key(KeyCode::Char('t'));
+    h.key(KeyCode::Char('y'));
+    assert_shows(
+        h.wait_for("Account deactivated", WAIT).await,
+        "the deactivation",
+    );
+    assert!(
+        target.me().await.is_err(),
+        "a deactivated user's session stops working"
+    );
+    h.key(KeyCode::Char('d'));
+    h.key(KeyCode::Char('y'));
+    assert_shows(h.wait_for("User deleted", WAIT).await, "the deletion");
+    assert!(
+        admin
+            .list_users(&Default::default())
+            .await
+            .expect("users")
+            .users
+            .iter()
+            .all(|u| u.username != "vera")
+    );
+
+    // Profile: a new email.
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Char('e'));
+    h.ctrl('u');
+    h.chars("head.chef@example.com");
+    h.key(KeyCode::Enter);
+    assert_shows(
+        h.wait_for("head.chef@example.com", WAIT).await,
+        "the new email",
+    );
+    assert_eq!(admin.me().await.expect("me").email, "head.chef@example.com");
+}

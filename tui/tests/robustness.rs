@@ -145,3 +145,26 @@ async fn the_ui_keeps_answering_while_a_request_hangs() {
         h.screen().contains("checking the server") || h.screen().contains("opening the keyring")
     );
 }
+
+#[tokio::test]
+async fn logout_forgets_the_session_even_when_the_server_is_down() {
+    use comanda_tui::store::{KeyringStore, TokenStore};
+    use std::sync::Arc;
+    let url = closed_port().await;
+    let keyring = keyring_core::mock::Store::new().expect("mock");
+    let store: Arc<dyn TokenStore> = Arc::new(KeyringStore::new(keyring, "mock keyring", &url));
+    store
+        .save(&comanda_common::Token {
+            access_token: "a".into(),
+            token_type: "bearer".into(),
+            expires_in: 1800,
+            refresh_token: "r".into(),
+        })
+        .expect("saved");
+    let api = ApiClient::new(&url, store.clone());
+    assert!(api.restore_session().await);
+    let r = api.logout(false).await;
+    assert_eq!(r, Err(ApiError::Unreachable(url)));
+    assert!(store.load().is_none(), "forgotten anyway");
+    assert!(!api.has_session().await);
+}

@@ -97,6 +97,7 @@ impl App {
             }),
             user_id: None,
         };
+        tracing::debug!(offset, status = ?query.status, scope = ?query.scope, "loading orders");
         let api = self.api.clone();
         self.spawn("loading orders", async move {
             Outcome::OrdersLoaded {
