@@ -453,3 +453,73 @@ async fn an_admin_runs_the_menu_and_the_accounts() {
     );
     assert_eq!(admin.me().await.expect("me").email, "head.chef@example.com");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_updates_say_reconnecting_and_come_back_after_a_server_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = format!("sqlite://{}/comanda.db", dir.path().display());
+    let start = |bind: String| {
+        let database_url = database_url.clone();
+        async move {
+            let mut settings = Settings::for_tests(&database_url);
+            settings.demo = true;
+            settings.bind = bind;
+            // The same key across the restart, so the session survives it.
+            settings.secret_key = "a-fixed-test-key-that-is-long-enough-0123456789"
+                .to_owned()
+                .into();
+            let app = Application::build(settings).await.expect("server builds");
+            let base_url = app.base_url();
+            let (tx, rx) = oneshot::channel::<()>();
+            let task = tokio::spawn(app.run_with_shutdown(async move {
+                let _ = rx.await;
+            }));
+            (base_url, tx, task)
+        }
+    };
+    let (base_url, stop, task) = start("127.0.0.1:0".into()).await;
+    let srv = TestServer {
+        base_url: base_url.clone(),
+        database_url: database_url.clone(),
+        _dir: dir,
+        _stop: oneshot::channel().0,
+    };
+    let customer = signed_in_api(&srv, "nina").await;
+    let mut h = app_for(customer.clone(), "● live").await;
+
+    let _ = stop.send(());
+    let _ = task.await;
+    assert_shows(
+        h.wait_for("○ reconnecting…", WAIT).await,
+        "the reconnecting marker",
+    );
+
+    let bind = base_url.trim_start_matches("http://").to_owned();
+    let (_, _stop2, _task2) = start(bind).await;
+    assert_shows(
+        h.wait_for("● live", Duration::from_secs(20)).await,
+        "the live marker again",
+    );
+
+    // An order made after the restart appears by itself.
+    let menu = customer.menu(false).await.expect("menu");
+    let first = menu.items.first().expect("a demo menu");
+    let order = customer
+        .create_order(&OrderCreate {
+            items: vec![OrderItemCreate {
+                flavor: first.flavor.clone(),
+                size: first.size,
+                quantity: 3,
+            }],
+        })
+        .await
+        .expect("order");
+    assert_shows(
+        h.wait_until(
+            |s| s.contains("pending") && s.contains(&format!("{:>6}", order.id)),
+            WAIT,
+        )
+        .await,
+        "the new order",
+    );
+}
