@@ -2,7 +2,6 @@
 //! server (service `comanda`, user = the server URL), the token as JSON. Nothing else ever
 //! holds a token: no file, no log line.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use comanda_common::Token;
@@ -157,7 +156,7 @@ fn platform_stores() -> Vec<(String, Arc<CredentialStore>)> {
             Err(e) => tracing::info!(error = %e, "no Secret Service"),
         }
     }
-    let empty: HashMap<&str, &str> = HashMap::new();
+    let empty: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     match linux_keyutils_keyring_store::Store::new_with_configuration(&empty) {
         Ok(s) => stores.push(("keyring (kernel keyutils)".into(), s)),
         Err(e) => tracing::info!(error = %e, "no keyutils"),
@@ -165,9 +164,30 @@ fn platform_stores() -> Vec<(String, Arc<CredentialStore>)> {
     stores
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(target_os = "macos")]
 fn platform_stores() -> Vec<(String, Arc<CredentialStore>)> {
-    let _unused: HashMap<&str, &str> = HashMap::new();
+    match apple_native_keyring_store::keychain::Store::new() {
+        Ok(s) => vec![("keyring (macOS Keychain)".into(), s)],
+        Err(e) => {
+            tracing::info!(error = %e, "no Keychain");
+            Vec::new()
+        }
+    }
+}
+
+#[cfg(windows)]
+fn platform_stores() -> Vec<(String, Arc<CredentialStore>)> {
+    match windows_native_keyring_store::Store::new() {
+        Ok(s) => vec![("keyring (Windows Credential Manager)".into(), s)],
+        Err(e) => {
+            tracing::info!(error = %e, "no Credential Manager");
+            Vec::new()
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+fn platform_stores() -> Vec<(String, Arc<CredentialStore>)> {
     Vec::new()
 }
 
