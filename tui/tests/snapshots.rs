@@ -360,3 +360,32 @@ fn resize_redraws_without_panic() {
         assert_eq!(s.lines().count(), ht as usize);
     }
 }
+
+#[test]
+fn more_states() {
+    snap("menu_error", Options::default(), |h| {
+        customer(h);
+        h.app.route = Route::Menu;
+        h.app.menu.load = Load::Failed("the server failed (500); try again later".into());
+        h.app.set_error("the server failed (500); try again later");
+    });
+    snap("login_no_keyring", Options::default(), |h| {
+        h.app
+            .set_info("No OS keyring found: this session is kept in memory only");
+    });
+    snap("detail_error", Options::default(), |h| {
+        customer(h);
+        open_detail(h, 404);
+        if let Some(d) = h.app.detail.as_mut() {
+            d.load = Load::Failed("Order not found".into());
+        }
+        h.app.set_error("Order not found");
+    });
+    snap("orders_admin_help_then_esc", Options::default(), |h| {
+        admin(h);
+        with_orders(h, 3);
+        h.key(KeyCode::Char('?'));
+        h.key(KeyCode::Esc);
+        h.key(KeyCode::Char('m'));
+    });
+}

@@ -132,19 +132,26 @@ fn placeholder(
     what: &str,
 ) -> bool {
     let t = app.theme;
-    let line = match load {
-        Load::Idle | Load::Loading => {
-            Line::from(Span::styled(format!(" Loading {what}…"), t.dim()))
+    let w = block.inner(area).width.saturating_sub(1) as usize;
+    let fit = |text: String| format!(" {}", ellipsize(&text, w));
+    let mut lines = vec![Line::default()];
+    match load {
+        Load::Idle | Load::Loading => lines.push(Line::from(Span::styled(
+            fit(format!("Loading {what}…")),
+            t.dim(),
+        ))),
+        Load::Failed(e) => {
+            lines.push(Line::from(Span::styled(
+                fit(format!("Could not load {what}:")),
+                t.error(),
+            )));
+            lines.push(Line::from(Span::styled(fit(e.clone()), t.error())));
+            lines.push(Line::from(Span::styled(
+                fit("Press r to try again.".into()),
+                t.dim(),
+            )));
         }
-        Load::Failed(e) => Line::from(vec![Span::styled(
-            format!(" Could not load {what}: {e}"),
-            t.error(),
-        )]),
-        Load::Loaded => Line::from(Span::styled(format!(" {empty}"), t.dim())),
-    };
-    let mut lines = vec![Line::default(), line];
-    if matches!(load, Load::Failed(_)) {
-        lines.push(Line::from(Span::styled(" Press r to try again.", t.dim())));
+        Load::Loaded => lines.push(Line::from(Span::styled(fit(empty.to_owned()), t.dim()))),
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
     true
