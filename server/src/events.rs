@@ -11,7 +11,7 @@ use std::time::Duration;
 use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 
-use crate::db::{self, Db};
+use crate::db::{self, Db, Tx};
 
 /// One retained event: the order as it was after the change, serialised once.
 #[derive(Debug, Clone)]
@@ -36,6 +36,9 @@ pub struct EventBus {
     tx: broadcast::Sender<OrderEvent>,
     /// PostgreSQL delivers events through LISTEN; local publishing would double them.
     via_notify: bool,
+    /// Held from a change's commit to its publication, so that events are published in
+    /// the order the single SQLite writer committed them.
+    publishing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl EventBus {
@@ -44,6 +47,7 @@ impl EventBus {
         Self {
             tx,
             via_notify: db.is_postgres(),
+            publishing: Arc::default(),
         }
     }
 
@@ -51,11 +55,16 @@ impl EventBus {
         self.tx.subscribe()
     }
 
-    /// Publishes an event committed by this process.
-    pub fn committed(&self, event: OrderEvent) {
-        if !self.via_notify {
-            let _ = self.tx.send(event);
+    /// Commits the transaction that recorded `event`, then publishes it to this process's
+    /// subscribers (on PostgreSQL the commit itself announces it).
+    pub async fn commit(&self, tx: Tx, event: OrderEvent) -> Result<(), sqlx::Error> {
+        if self.via_notify {
+            return tx.commit().await;
         }
+        let _in_order = self.publishing.lock().await;
+        tx.commit().await?;
+        let _ = self.tx.send(event);
+        Ok(())
     }
 
     /// On PostgreSQL, starts the task that forwards announced events to this process's

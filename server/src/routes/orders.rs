@@ -102,12 +102,12 @@ async fn commit_change(state: &AppState, mut tx: Tx, id: i64) -> Result<Order> {
     let data = serde_json::to_string(&order).map_err(anyhow::Error::from)?;
     let event_id =
         db::events::insert(tx.ex(), order.id, order.user_id, &data, db::now_ms()).await?;
-    tx.commit().await?;
-    state.events.committed(OrderEvent {
+    let event = OrderEvent {
         id: event_id,
         user_id: order.user_id,
         data: data.into(),
-    });
+    };
+    state.events.commit(tx, event).await?;
     Ok(order)
 }
 
