@@ -21,15 +21,28 @@ async fn health_routes(b: Backend) {
 async fn unknown_route_and_wrong_method(b: Backend) {
     let app = spawn_app(b).await;
     app.get("/nowhere", None).await.assert(404, "Not Found");
-    app.get("/users/me/extra/deep", None).await.assert(404, "Not Found");
-    app.delete("/health", None).await.assert(405, "Method Not Allowed");
-    app.post("/orders/events", None, json!({})).await.assert(405, "Method Not Allowed");
+    app.get("/users/me/extra/deep", None)
+        .await
+        .assert(404, "Not Found");
+    app.delete("/health", None)
+        .await
+        .assert(405, "Method Not Allowed");
+    app.post("/orders/events", None, json!({}))
+        .await
+        .assert(405, "Method Not Allowed");
 }
 
 async fn paths_work_with_and_without_trailing_slash(b: Backend) {
     let app = spawn_app(b).await;
     let (_, token) = app.customer("ana").await;
-    for path in ["/users/me", "/users/me/", "/orders", "/orders/", "/menu", "/menu/"] {
+    for path in [
+        "/users/me",
+        "/users/me/",
+        "/orders",
+        "/orders/",
+        "/menu",
+        "/menu/",
+    ] {
         let r = app
             .client
             .get(app.url(path))
@@ -80,12 +93,22 @@ async fn malformed_bodies_are_422(b: Backend) {
     .await;
     r.assert_422_at(json!(["body"]));
     // A missing field names the field.
-    let r = app.post("/users/", None, json!({"username": "ana", "email": "ana@example.com"})).await;
+    let r = app
+        .post(
+            "/users/",
+            None,
+            json!({"username": "ana", "email": "ana@example.com"}),
+        )
+        .await;
     r.assert_422_at(json!(["body", "password"]));
     assert_eq!(r.body["detail"][0]["type"], "missing");
     // A wrong type.
     let r = app
-        .post("/users/", None, json!({"username": 5, "email": "ana@example.com", "password": "12345678"}))
+        .post(
+            "/users/",
+            None,
+            json!({"username": 5, "email": "ana@example.com", "password": "12345678"}),
+        )
         .await;
     r.assert_422_at(json!(["body", "username"]));
     // Not an object at all.
@@ -97,7 +120,11 @@ async fn bodies_over_64_kib_are_413(b: Backend) {
     let app = spawn_app(b).await;
     let big = "x".repeat(70 * 1024);
     let r = app
-        .post("/users/", None, json!({"username": big, "email": "a@example.com", "password": "12345678"}))
+        .post(
+            "/users/",
+            None,
+            json!({"username": big, "email": "a@example.com", "password": "12345678"}),
+        )
         .await;
     r.assert(413, "Request body too large");
     let r = decode(
@@ -179,10 +206,20 @@ async fn openapi_and_docs(b: Backend) {
         let html = res.text().await.unwrap();
         assert!(html.contains("swagger-ui"), "{path}");
     }
-    let res = app.client.get(app.url("/docs/swagger-initializer.js")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("/openapi.json"));
-    let res = app.client.get(app.url("/docs/swagger-ui.css")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/docs/swagger-ui.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 }
 
