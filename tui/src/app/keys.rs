@@ -219,7 +219,7 @@ pub const GLOBAL: &[Binding] = &[
     b(&[K::Char('2')], "2", Cmd::Tab(2), "Menu tab", false),
     b(&[K::Char('3')], "3", Cmd::Tab(3), "Profile tab", false),
     admin(&[K::Char('4')], "4", Cmd::Tab(4), "Users tab", false),
-    b(&[K::Char('L')], "L", Cmd::Logout, "log out", false),
+    b(&[K::Char('L')], "L", Cmd::Logout, "log out", true),
     b(&[K::Char('q')], "q", Cmd::Back, "back; quit on a tab", true),
     b(&[K::Ctrl('c')], "Ctrl-C", Cmd::Quit, "quit at once", false),
 ];

@@ -94,12 +94,18 @@ fn hint_bindings(app: &App) -> Vec<&'static Binding> {
         }
     }
     if app.route != Route::Login {
-        // Help first, so it is never cut off on a narrow terminal.
-        let mut global: Vec<&'static Binding> = keys::visible(keys::GLOBAL, admin)
-            .filter(|b| b.hint)
-            .collect();
-        global.extend(out);
-        out = global;
+        // Help and quit first, so they are never cut off on a narrow terminal; log out last.
+        let (last, first): (Vec<&'static Binding>, Vec<&'static Binding>) =
+            keys::visible(keys::GLOBAL, admin)
+                .filter(|b| b.hint)
+                .partition(|b| b.cmd == keys::Cmd::Logout);
+        let screen = std::mem::take(&mut out);
+        out = first;
+        let screen_has_logout = screen.iter().any(|b| b.cmd == keys::Cmd::Logout);
+        out.extend(screen);
+        if !screen_has_logout {
+            out.extend(last);
+        }
     }
     out
 }

@@ -147,7 +147,12 @@ fn help_entries(app: &App) -> Vec<(&'static str, &'static str)> {
         .collect();
     if app.route != Route::Login {
         out.push(("", "Everywhere"));
-        out.extend(keys::visible(keys::GLOBAL, admin).map(|b| (b.label, b.desc)));
+        let screen: Vec<&str> = out.iter().map(|(label, _)| *label).collect();
+        out.extend(
+            keys::visible(keys::GLOBAL, admin)
+                .filter(|b| !screen.contains(&b.label))
+                .map(|b| (b.label, b.desc)),
+        );
     }
     out
 }
