@@ -1,5 +1,6 @@
 //! The real terminal: one event loop over key events, background results and a tick.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -15,6 +16,19 @@ use crate::app::{Action, App, Options};
 pub struct RunFlags {
     /// Exit right after the first frame, printing its timing and the memory in use.
     pub report_first_frame: bool,
+}
+
+/// Set by the panic hook: a panic on any thread (a background task too) ends the app, since
+/// ratatui's hook has already restored the terminal.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
+fn install_panic_log() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICKED.store(true, Ordering::SeqCst);
+        tracing::error!(%info, "panic");
+        previous(info);
+    }));
 }
 
 /// Which server the app talks to.
@@ -34,6 +48,8 @@ pub async fn run(
     started: Instant,
     flags: RunFlags,
 ) -> anyhow::Result<()> {
+    install_panic_log();
+    // ratatui's hook (installed here, wrapping ours) restores the terminal on any panic.
     let mut terminal = ratatui::try_init()?;
     let result = match server {
         Server::Url(url) => event_loop(&mut terminal, &url, options, started, &flags).await,
@@ -109,6 +125,9 @@ async fn event_loop(
         }
         if app.quit {
             break;
+        }
+        if PANICKED.load(Ordering::SeqCst) {
+            anyhow::bail!("internal error: see the log file");
         }
         terminal.draw(|f| crate::ui::render(&app, f))?;
     }
