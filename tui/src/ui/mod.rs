@@ -4,6 +4,7 @@
 mod lists;
 mod login;
 mod popups;
+mod table;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
