@@ -67,6 +67,7 @@ impl App {
         }
         match r {
             Ok(order) => {
+                self.ask_name(order.user_id);
                 if let Some(d) = self.detail.as_mut() {
                     d.set_order(order);
                 }

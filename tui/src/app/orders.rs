@@ -157,12 +157,17 @@ impl App {
             .filter(|id| !self.names.contains_key(id) && !self.names_asked.contains(id))
             .collect();
         for id in missing {
-            if self.names_asked.insert(id) {
-                let api = self.api.clone();
-                self.spawn("loading names", async move {
-                    Outcome::CustomerName(api.get_user(id).await)
-                });
-            }
+            self.ask_name(id);
+        }
+    }
+
+    /// Looks up one customer's name (admins), once.
+    pub(super) fn ask_name(&mut self, id: i64) {
+        if self.is_admin() && !self.names.contains_key(&id) && self.names_asked.insert(id) {
+            let api = self.api.clone();
+            self.spawn("loading names", async move {
+                Outcome::CustomerName(api.get_user(id).await)
+            });
         }
     }
 

@@ -116,6 +116,7 @@ impl App {
     /// Signed in as `me`: open the orders and start the live updates.
     pub(super) fn begin_session(&mut self, me: UserPublic) {
         tracing::info!(user_id = me.id, "signed in");
+        self.names.insert(me.id, me.username.clone());
         self.me = Some(me);
         self.login.reset_after_sign_in();
         self.route = Route::Orders;
