@@ -523,3 +523,57 @@ async fn live_updates_say_reconnecting_and_come_back_after_a_server_restart() {
         "the new order",
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_changes_the_password_logs_out_everywhere_and_deletes_the_account() {
+    let srv = server(|_| {}).await;
+    let api = signed_in_api(&srv, "otto").await;
+    let mut h = app_for(api, "My orders").await;
+    h.idle(WAIT).await.expect("settles");
+
+    // A new password (typed twice); the session goes on.
+    h.key(KeyCode::Char('3'));
+    assert_shows(h.wait_for("otto@example.com", WAIT).await, "the profile");
+    h.key(KeyCode::Char('p'));
+    h.chars("otto-new-password");
+    h.key(KeyCode::Tab);
+    h.chars("otto-new-password");
+    h.key(KeyCode::Enter);
+    assert_shows(
+        h.wait_for("Profile saved", WAIT).await,
+        "the saved password",
+    );
+    let check = ApiClient::with_memory(&srv.base_url);
+    check
+        .login("otto", "otto-new-password")
+        .await
+        .expect("the new password works");
+
+    // Log out everywhere: this app and the other session both end.
+    h.key(KeyCode::Char('O'));
+    h.key(KeyCode::Char('y'));
+    assert_shows(
+        h.wait_for("Logged out of every session", WAIT).await,
+        "the logout",
+    );
+    h.idle(WAIT).await.expect("settles");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(check.me().await.is_err(), "the other session has ended too");
+
+    // Sign in again and delete the account with the typed confirmation.
+    h.chars("otto");
+    h.key(KeyCode::Tab);
+    h.chars("otto-new-password");
+    h.key(KeyCode::Enter);
+    assert_shows(h.wait_for("My orders", WAIT).await, "the orders");
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Char('d'));
+    h.chars("otto");
+    h.key(KeyCode::Enter);
+    let s = assert_shows(h.wait_for("Account deleted", WAIT).await, "the deletion");
+    assert_eq!(h.app.route, Route::Login, "{s}");
+    let gone = ApiClient::with_memory(&srv.base_url)
+        .login("otto", "otto-new-password")
+        .await;
+    assert!(gone.is_err(), "the account is gone");
+}
