@@ -38,7 +38,12 @@ impl ApiError {
         match serde_json::from_slice::<AnyErrorBody>(body) {
             Ok(parsed) => ApiError::Api {
                 status: status.as_u16(),
-                detail: parsed.summary(),
+                // One line, whatever the server sent.
+                detail: parsed
+                    .summary()
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect(),
             },
             Err(_) if status.is_server_error() => ApiError::Server(status.as_u16()),
             Err(_) => ApiError::BadBody(status.as_u16()),
@@ -87,6 +92,12 @@ mod tests {
             br#"{"detail":[{"loc":["body","email"],"msg":"value is not a valid email address","type":"value_error"}]}"#,
         );
         assert_eq!(e.to_string(), "email: value is not a valid email address");
+    }
+
+    #[test]
+    fn a_detail_is_one_line() {
+        let e = ApiError::from_answer(StatusCode::CONFLICT, br#"{"detail":"two\nlines"}"#);
+        assert_eq!(e.to_string(), "two lines");
     }
 
     #[test]

@@ -257,7 +257,7 @@ impl App {
     }
 
     pub fn set_error(&mut self, text: impl Into<String>) {
-        let text = text.into();
+        let text = one_line(&text.into());
         tracing::info!(%text, "status error");
         self.status = Some(StatusLine {
             text,
@@ -268,7 +268,7 @@ impl App {
 
     pub fn set_info(&mut self, text: impl Into<String>) {
         self.status = Some(StatusLine {
-            text: text.into(),
+            text: one_line(&text.into()),
             error: false,
             at: Instant::now(),
         });
@@ -425,6 +425,13 @@ impl Drop for App {
     fn drop(&mut self) {
         self.stop_live();
     }
+}
+
+/// A status line is one line: control characters (a newline in a server's message) become spaces.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Moves a selection in a list of `len` rows.
