@@ -36,45 +36,26 @@ pub async fn insert(
     const PRUNE: &str = "DELETE FROM order_events WHERE id <= $1";
     const NOTIFY: &str = "SELECT pg_notify('comanda_order_events', $1)";
     const ORDERED: &str = "SELECT pg_advisory_xact_lock(hashtext('comanda_order_events'))";
-    match ex {
-        Ex::Sqlite(c) => {
-            let id: i64 = sqlx::query_scalar(SQL)
-                .bind(order_id)
-                .bind(user_id)
-                .bind(data)
-                .bind(now_ms)
-                .fetch_one(&mut *c)
-                .await?;
-            if id % 100 == 0 {
-                sqlx::query(PRUNE)
-                    .bind(id - RETAINED)
-                    .execute(&mut *c)
-                    .await?;
-            }
-            Ok(id)
-        }
-        Ex::Postgres(c) => {
+    let postgres = matches!(ex, Ex::Postgres(_));
+    on!(ex, c => {
+        if postgres {
             sqlx::query(ORDERED).execute(&mut *c).await?;
-            let id: i64 = sqlx::query_scalar(SQL)
-                .bind(order_id)
-                .bind(user_id)
-                .bind(data)
-                .bind(now_ms)
-                .fetch_one(&mut *c)
-                .await?;
-            if id % 100 == 0 {
-                sqlx::query(PRUNE)
-                    .bind(id - RETAINED)
-                    .execute(&mut *c)
-                    .await?;
-            }
-            sqlx::query(NOTIFY)
-                .bind(id.to_string())
-                .execute(&mut *c)
-                .await?;
-            Ok(id)
         }
-    }
+        let id: i64 = sqlx::query_scalar(SQL)
+            .bind(order_id)
+            .bind(user_id)
+            .bind(data)
+            .bind(now_ms)
+            .fetch_one(&mut *c)
+            .await?;
+        if id % 100 == 0 {
+            sqlx::query(PRUNE).bind(id - RETAINED).execute(&mut *c).await?;
+        }
+        if postgres {
+            sqlx::query(NOTIFY).bind(id.to_string()).execute(&mut *c).await?;
+        }
+        Ok(id)
+    })
 }
 
 pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<EventRow>, sqlx::Error> {
