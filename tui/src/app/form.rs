@@ -11,6 +11,9 @@ pub struct Field {
     pub input: Input,
     pub masked: bool,
     pub error: Option<String>,
+    /// A suggested value that the first typed character replaces (like a selected
+    /// default), so typing `2` in a quantity prefilled with `1` gives 2, not 12.
+    pub suggested: bool,
 }
 
 impl Field {
@@ -20,6 +23,7 @@ impl Field {
             input: Input::default(),
             masked: false,
             error: None,
+            suggested: false,
         }
     }
     pub fn masked(label: &'static str) -> Field {
@@ -30,6 +34,13 @@ impl Field {
     }
     pub fn with_value(mut self, v: &str) -> Field {
         self.input = Input::new(v.to_owned());
+        self
+    }
+    /// `v` as a suggestion: kept if the user just presses Enter, replaced by the first
+    /// character typed.
+    pub fn with_suggestion(mut self, v: &str) -> Field {
+        self.input = Input::new(v.to_owned());
+        self.suggested = true;
         self
     }
     pub fn value(&self) -> &str {
@@ -106,6 +117,12 @@ impl Form {
             }
             _ => match self.fields.get_mut(self.focus) {
                 Some(f) => {
+                    if std::mem::take(&mut f.suggested)
+                        && matches!(key.code, KeyCode::Char(_))
+                        && !key.modifiers.contains(KeyModifiers::CONTROL)
+                    {
+                        f.input.reset();
+                    }
                     f.input.handle_event(&Event::Key(key));
                     f.error = None;
                     FormKey::Changed
@@ -113,5 +130,41 @@ impl Form {
                 None => FormKey::Ignored,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn a_suggested_value_is_replaced_by_the_first_character_typed() {
+        let mut form = Form::new(vec![Field::new("Quantity").with_suggestion("1")]);
+        form.handle_key(key(KeyCode::Char('2')));
+        assert_eq!(form.value(0), "2");
+        form.handle_key(key(KeyCode::Char('0')));
+        assert_eq!(form.value(0), "20");
+    }
+
+    #[test]
+    fn a_suggested_value_is_kept_when_not_typed_over() {
+        let mut form = Form::new(vec![Field::new("Quantity").with_suggestion("1")]);
+        assert_eq!(form.handle_key(key(KeyCode::Enter)), FormKey::Submit);
+        assert_eq!(form.value(0), "1");
+        // Editing keys keep it too: Backspace edits the suggestion instead of replacing it.
+        let mut form = Form::new(vec![Field::new("Quantity").with_suggestion("12")]);
+        form.handle_key(key(KeyCode::Backspace));
+        assert_eq!(form.value(0), "1");
+    }
+
+    #[test]
+    fn an_ordinary_value_is_edited_in_place() {
+        let mut form = Form::new(vec![Field::new("Username").with_value("ana")]);
+        form.handle_key(key(KeyCode::Char('x')));
+        assert_eq!(form.value(0), "anax");
     }
 }

@@ -63,7 +63,7 @@ impl Popup {
                 vec![Field::new("Filter").with_value(initial)]
             }
             PromptKind::SearchUsers => vec![Field::new("Search").with_value(initial)],
-            PromptKind::Quantity { .. } => vec![Field::new("Quantity").with_value("1")],
+            PromptKind::Quantity { .. } => vec![Field::new("Quantity").with_suggestion("1")],
             PromptKind::NewMenuItem => vec![
                 Field::new("Flavor"),
                 Field::new("Size").with_value("medium"),
