@@ -19,6 +19,11 @@ pub fn base() -> OpenApi {
         )
         .build();
     let components = doc.components.get_or_insert_with(Default::default);
+    // Referenced only from query parameters, which do not register their schemas.
+    components.schemas.insert(
+        "OrderScope".into(),
+        <comanda_common::OrderScope as utoipa::PartialSchema>::schema(),
+    );
     components.add_security_scheme(
         "oauth2",
         SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(

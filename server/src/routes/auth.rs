@@ -193,6 +193,7 @@ async fn refresh_token(
     responses(
         (status = 200, body = Message),
         (status = 401, description = "Not authenticated / Could not validate credentials", body = ErrorBody),
+        (status = 413, description = "Request body too large", body = ErrorBody),
         (status = 422, body = ValidationErrorBody),
     ))]
 async fn logout(

@@ -196,6 +196,31 @@ async fn openapi_and_docs(b: Backend) {
     for code in ["200", "401", "404", "409", "422"] {
         assert!(responses[code].is_object(), "finish lacks {code}");
     }
+    // Every schema the document refers to is in it.
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r.to_owned());
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&r.body, &mut all);
+    assert!(!all.is_empty());
+    for reference in all {
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected reference {reference}"));
+        assert!(
+            r.body["components"]["schemas"][name].is_object(),
+            "{reference} does not resolve"
+        );
+    }
     // The password flow of the Authorize button.
     let scheme = &r.body["components"]["securitySchemes"]["oauth2"];
     assert_eq!(scheme["flows"]["password"]["tokenUrl"], "/auth/token");
