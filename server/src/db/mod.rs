@@ -10,17 +10,22 @@
 //! says `_ms`), which both dialects read and compare the same way.
 //!
 //! Writes on SQLite go through a pool of exactly one connection (`BEGIN IMMEDIATE`), so
-//! writers queue in the process instead of failing with "database is locked"; reads use a
-//! separate small pool and never wait for writes (WAL).
+//! writers queue in the process instead of failing with "database is locked"; reads use
+//! their own few connections ([`Readers`]) and never wait for writes (WAL).
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{
+    Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub mod events;
 pub mod menu;
@@ -45,9 +50,9 @@ pub enum Ex<'a> {
     Postgres(&'a mut PgConnection),
 }
 
-/// A pooled connection, for the reads of one request.
+/// A connection for the reads of one request.
 pub enum Conn {
-    Sqlite(PoolConnection<Sqlite>),
+    Sqlite(OwnedMutexGuard<SqliteConnection>),
     Postgres(PoolConnection<Postgres>),
 }
 
@@ -57,6 +62,49 @@ impl Conn {
             Conn::Sqlite(c) => Ex::Sqlite(c),
             Conn::Postgres(c) => Ex::Postgres(c),
         }
+    }
+}
+
+/// SQLite's read connections, handed out without sqlx's pool. The pool pings every
+/// connection it takes back (a round trip to the connection's thread) and spawns a task
+/// to do it, which on this request path cost more than the query itself (BENCHMARKS.md).
+/// A reader has no transaction state to clean up, so it needs neither.
+#[derive(Clone)]
+pub struct Readers {
+    conns: Arc<[Arc<Mutex<SqliteConnection>>]>,
+    next: Arc<AtomicUsize>,
+}
+
+impl Readers {
+    async fn open(opts: &SqliteConnectOptions, n: u32) -> Result<Readers, sqlx::Error> {
+        let mut conns = Vec::with_capacity(n as usize);
+        for _ in 0..n.max(1) {
+            conns.push(Arc::new(Mutex::new(
+                SqliteConnection::connect_with(opts).await?,
+            )));
+        }
+        Ok(Readers {
+            conns: conns.into(),
+            next: Arc::default(),
+        })
+    }
+
+    /// A free reader if there is one, else the next in turn as soon as it is free.
+    async fn acquire(&self) -> OwnedMutexGuard<SqliteConnection> {
+        let n = self.conns.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            if let Ok(guard) = self.conns[(start + i) % n].clone().try_lock_owned() {
+                return guard;
+            }
+        }
+        self.conns[start % n].clone().lock_owned().await
+    }
+}
+
+impl std::fmt::Debug for Readers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Readers({})", self.conns.len())
     }
 }
 
@@ -85,7 +133,7 @@ impl Tx {
 /// The database: SQLite (a read pool and a one-connection write pool) or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite { read: Readers, write: SqlitePool },
     Postgres(PgPool),
 }
 
@@ -108,11 +156,7 @@ impl Db {
                 .connect_with(opts.clone())
                 .await
                 .context("cannot open the SQLite database")?;
-            let read = SqlitePoolOptions::new()
-                .max_connections(pool_size.max(1))
-                .test_before_acquire(false)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
+            let read = Readers::open(&opts, pool_size)
                 .await
                 .context("cannot open the SQLite database")?;
             Ok(Db::Sqlite { read, write })
@@ -158,7 +202,7 @@ impl Db {
     /// A connection for reads.
     pub async fn conn(&self) -> Result<Conn, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
+            Db::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await),
             Db::Postgres(p) => Conn::Postgres(p.acquire().await?),
         })
     }
@@ -175,7 +219,10 @@ impl Db {
     pub async fn ping(&self) -> bool {
         let fut = async {
             match self {
-                Db::Sqlite { read, .. } => sqlx::query("SELECT 1").execute(read).await.is_ok(),
+                Db::Sqlite { read, .. } => {
+                    let mut c = read.acquire().await;
+                    sqlx::query("SELECT 1").execute(&mut *c).await.is_ok()
+                }
                 Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.is_ok(),
             }
         };
@@ -186,10 +233,8 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { read, write } => {
-                read.close().await;
-                write.close().await;
-            }
+            // The readers close when the last handle to them is dropped.
+            Db::Sqlite { write, .. } => write.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }

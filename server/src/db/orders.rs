@@ -53,13 +53,59 @@ fn fold(rows: Vec<JoinRow>) -> Vec<Order> {
     orders
 }
 
-/// One order with its items, in one query.
+/// An order row with its items as one JSON array of `[id, flavor, size, quantity,
+/// unit_price_cents]`, so that one order is one row: each row costs a hand-off between
+/// the connection's thread and tokio (BENCHMARKS.md).
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: i64,
+    user_id: i64,
+    status: String,
+    total_cents: i64,
+    created_at: i64,
+    updated_at: i64,
+    items: String,
+}
+
+/// One order with its items, in one query and one row.
 pub async fn get(ex: Ex<'_>, id: i64) -> Result<Option<Order>, sqlx::Error> {
-    const SQL: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
-         FROM orders o LEFT JOIN order_items i ON i.order_id = o.id WHERE o.id = $1 ORDER BY i.id";
-    let rows: Vec<JoinRow> = on!(ex, c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?;
-    Ok(fold(rows).pop())
+    // The only difference between the dialects is the JSON aggregate.
+    const SQLITE: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
+         (SELECT json_group_array(json_array(i.id, i.flavor, i.size, i.quantity, i.unit_price_cents)) \
+          FROM (SELECT * FROM order_items WHERE order_id = o.id ORDER BY id) i) AS items \
+         FROM orders o WHERE o.id = $1";
+    const POSTGRES: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
+         (SELECT COALESCE(json_agg(json_build_array(i.id, i.flavor, i.size, i.quantity, i.unit_price_cents) \
+          ORDER BY i.id), '[]')::text FROM order_items i WHERE i.order_id = o.id) AS items \
+         FROM orders o WHERE o.id = $1";
+    let row: Option<OrderRow> = match ex {
+        Ex::Sqlite(c) => sqlx::query_as(SQLITE).bind(id).fetch_optional(c).await?,
+        Ex::Postgres(c) => sqlx::query_as(POSTGRES).bind(id).fetch_optional(c).await?,
+    };
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let lines: Vec<(i64, String, String, i64, i64)> =
+        serde_json::from_str(&r.items).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(Some(Order {
+        id: r.id,
+        user_id: r.user_id,
+        status: OrderStatus::parse(&r.status).unwrap_or(OrderStatus::Pending),
+        items: lines
+            .into_iter()
+            .map(|(id, flavor, size, quantity, unit)| OrderItem {
+                id,
+                flavor,
+                size: Size::parse(&size).unwrap_or(Size::Medium),
+                quantity,
+                unit_price_cents: unit,
+                subtotal_cents: quantity * unit,
+            })
+            .collect(),
+        total_cents: r.total_cents,
+        created_at: to_time(r.created_at),
+        updated_at: to_time(r.updated_at),
+    }))
 }
 
 /// Which orders a list shows.
