@@ -48,19 +48,36 @@ struct Load {
     p99_ms: f64,
     requests: u64,
     errors: u64,
+    /// CPU seconds the measured process (server or baseline) used during the run.
+    cpu_s: f64,
+}
+
+impl Load {
+    /// Requests per CPU-second of the server: its capacity on one core, whether or not
+    /// the load generator kept it busy.
+    fn per_core_s(&self) -> f64 {
+        self.requests as f64 / self.cpu_s
+    }
 }
 
 impl std::fmt::Display for Load {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ({} requests, {} errors)",
-            self.rps, self.p50_ms, self.p99_ms, self.requests, self.errors
+            "{:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ({} requests, {} errors, {:.0} req per server CPU-second)",
+            self.rps,
+            self.p50_ms,
+            self.p99_ms,
+            self.requests,
+            self.errors,
+            self.per_core_s()
         )
     }
 }
 
 struct Bench {
+    /// The process whose CPU time each run measures.
+    measured: std::sync::atomic::AtomicU32,
     root: PathBuf,
     seconds: u64,
     pin: bool,
@@ -96,6 +113,7 @@ async fn run() -> anyhow::Result<()> {
         .success();
     anyhow::ensure!(ok, "the release build failed");
     let bench = Bench {
+        measured: Default::default(),
         root,
         seconds,
         pin,
@@ -139,9 +157,19 @@ async fn run() -> anyhow::Result<()> {
     println!("\n== targets ==");
     let ratio = sqlite.order.rps / sqlite.baseline.rps;
     println!("GET /orders/{{id}} SQLite / baseline: {ratio:.3} (target >= 0.25, aim 0.3)");
+    println!(
+        "  per server CPU-second: {:.3} ({:.0} vs {:.0})",
+        sqlite.order.per_core_s() / sqlite.baseline.per_core_s(),
+        sqlite.order.per_core_s(),
+        sqlite.baseline.per_core_s()
+    );
     if let Some(pg) = &pg {
         let r = pg.order.rps / pg.baseline.rps;
         println!("GET /orders/{{id}} PostgreSQL / baseline: {r:.3} (target >= 0.1)");
+        println!(
+            "  per server CPU-second: {:.3}",
+            pg.order.per_core_s() / pg.baseline.per_core_s()
+        );
     }
     if let Some(l) = &sqlite.logins {
         let ideal = 1.0 / hash.as_secs_f64();
@@ -231,6 +259,11 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 impl Bench {
+    fn measure(&self, pid: u32) {
+        self.measured
+            .store(pid, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn pinned(&self, core: &str, program: &Path) -> Command {
         if self.pin {
             let mut c = Command::new("taskset");
@@ -269,6 +302,8 @@ impl Bench {
             .path()
             .join(format!("s{}.lua", rand::random::<u32>()));
         std::fs::write(&script, lua)?;
+        let pid = self.measured.load(std::sync::atomic::Ordering::Relaxed);
+        let cpu_before = cpu_seconds(pid);
         let out = self
             .pinned("1", Path::new("wrk"))
             .args(["-t1", "--latency", "--timeout", "10s"])
@@ -279,8 +314,11 @@ impl Bench {
             .arg(url)
             .output()
             .context("wrk failed to run")?;
+        let cpu_s = cpu_seconds(pid) - cpu_before;
         let text = String::from_utf8_lossy(&out.stdout).to_string();
-        parse_wrk(&text).with_context(|| format!("cannot read wrk's output:\n{text}"))
+        let load =
+            parse_wrk(&text).with_context(|| format!("cannot read wrk's output:\n{text}"))?;
+        Ok(Load { cpu_s, ..load })
     }
 
     async fn scenario(
@@ -356,6 +394,7 @@ impl Bench {
                 .spawn()?,
         );
         wait_ready(&http, &format!("http://127.0.0.1:{bport}")).await?;
+        self.measure(_baseline.0.id());
         let get = |token: &str| format!("wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n");
         res.baseline = self.wrk(
             &format!("http://127.0.0.1:{bport}/orders/{order_id}"),
@@ -364,6 +403,7 @@ impl Bench {
         )?;
         println!("baseline GET /orders/{{id}}       c32: {}", res.baseline);
         drop(_baseline);
+        self.measure(pid);
 
         res.order = self.wrk(&format!("{base}/orders/{order_id}"), 32, &get(&reader))?;
         println!("GET /orders/{{id}} (3 items)      c32: {}", res.order);
@@ -537,6 +577,24 @@ fn rss_mib(pid: u32) -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// User + system CPU seconds of a process so far (0 when unknown).
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn cpu_model() -> String {
