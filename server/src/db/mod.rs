@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
+use sqlx::ConnectOptions;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -148,7 +149,9 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Statements are not logged: the request span says what happened.
+                .disable_statement_logging();
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
@@ -161,7 +164,9 @@ impl Db {
                 .context("cannot open the SQLite database")?;
             Ok(Db::Sqlite { read, write })
         } else {
-            let opts = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
+            let opts = PgConnectOptions::from_str(url)
+                .context("invalid PostgreSQL URL")?
+                .disable_statement_logging();
             let pool = PgPoolOptions::new()
                 .max_connections(pool_size.max(2))
                 .test_before_acquire(false)
