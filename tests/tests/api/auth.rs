@@ -12,19 +12,6 @@ use serde_json::{Value, json};
 use crate::both;
 use crate::helpers::*;
 
-/// Asserts a 401 with `detail` and the `WWW-Authenticate: Bearer` header.
-#[track_caller]
-fn assert_401(r: &Res, detail: &str) {
-    r.assert(401, detail);
-    assert_eq!(
-        r.headers
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok()),
-        Some("Bearer"),
-        "a 401 carries WWW-Authenticate: Bearer"
-    );
-}
-
 const BAD_TOKEN: &str = "Could not validate credentials";
 const BAD_LOGIN: &str = "Incorrect email or password";
 

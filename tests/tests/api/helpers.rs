@@ -392,3 +392,16 @@ impl TestApp {
         r.body
     }
 }
+
+/// Asserts a 401 with `detail` and the `WWW-Authenticate: Bearer` header.
+#[track_caller]
+pub fn assert_401(r: &Res, detail: &str) {
+    r.assert(401, detail);
+    assert_eq!(
+        r.headers
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer"),
+        "a 401 carries WWW-Authenticate: Bearer"
+    );
+}

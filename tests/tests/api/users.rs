@@ -17,19 +17,6 @@ async fn signup_raw(app: &TestApp, username: &str, email: &str, password: &str) 
     .await
 }
 
-/// Asserts a 401 with `detail` and the `WWW-Authenticate: Bearer` header.
-#[track_caller]
-fn assert_401(r: &Res, detail: &str) {
-    r.assert(401, detail);
-    assert_eq!(
-        r.headers
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok()),
-        Some("Bearer"),
-        "a 401 carries WWW-Authenticate: Bearer"
-    );
-}
-
 /// The sorted keys of a JSON object.
 fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v
