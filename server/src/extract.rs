@@ -302,7 +302,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
                 return Err(ApiError::InvalidCredentials);
             }
             let a = CachedAuth {
-                user: row.public(),
+                user: row.user.public(),
                 session_expires_at_ms: row.expires_at_ms,
             };
             state.sessions.put(sid, a.clone());

@@ -1,39 +1,21 @@
 //! Sessions and their refresh tokens. A session is one sign-in; each access token names it
 //! (`sid`), and every request checks it, so ending a session is immediate.
 
-use comanda_common::UserPublic;
-
-use super::{Ex, on, to_time};
+use super::users::UserRow;
+use super::{Ex, on};
 
 /// The user of a session with the session's state.
-#[derive(sqlx::FromRow, Debug, Clone)]
+#[derive(sqlx::FromRow, Clone)]
 pub struct AuthRow {
-    pub id: i64,
-    pub username: String,
-    pub email: String,
-    pub is_admin: bool,
-    pub is_active: bool,
-    pub created_at: i64,
+    #[sqlx(flatten)]
+    pub user: UserRow,
     pub revoked_at_ms: Option<i64>,
     pub expires_at_ms: i64,
 }
 
-impl AuthRow {
-    pub fn public(&self) -> UserPublic {
-        UserPublic {
-            id: self.id,
-            username: self.username.clone(),
-            email: self.email.clone(),
-            is_admin: self.is_admin,
-            is_active: self.is_active,
-            created_at: to_time(self.created_at),
-        }
-    }
-}
-
 /// The user and session state needed to authenticate a request, in one query.
 pub async fn auth_lookup(ex: Ex<'_>, sid: i64) -> Result<Option<AuthRow>, sqlx::Error> {
-    const SQL: &str = "SELECT u.id, u.username, u.email, u.is_admin, u.is_active, u.created_at, \
+    const SQL: &str = "SELECT u.id, u.username, u.email, u.password_hash, u.is_admin, u.is_active, u.created_at, \
          s.revoked_at_ms, s.expires_at_ms \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
     on!(ex, c => sqlx::query_as(SQL).bind(sid).fetch_optional(c).await)
