@@ -66,3 +66,32 @@ pub struct LogoutRequest {
     #[serde(default)]
     pub all: bool,
 }
+
+/// One session of the caller, as `GET /auth/sessions` lists it (v1.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    /// The session id: the `sid` of its access tokens.
+    pub id: i64,
+    /// When the session signed in.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The last sign-in or refresh of the session (not every request).
+    pub last_used_at: chrono::DateTime<chrono::Utc>,
+    /// The `User-Agent` sent at sign-in, cut to 200 characters.
+    pub user_agent: Option<String>,
+    /// The client address at sign-in.
+    pub address: Option<String>,
+    /// True for the session of the token that asked.
+    pub current: bool,
+}
+
+/// Body of `GET /auth/sessions`: the caller's sessions that have not ended or expired,
+/// newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionList {
+    pub sessions: Vec<SessionInfo>,
+}
+
+/// At most this many characters of the `User-Agent` header are kept with a session.
+pub const USER_AGENT_MAX_CHARS: usize = 200;

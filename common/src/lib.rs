@@ -12,7 +12,7 @@ pub mod paths;
 pub mod users;
 pub mod validate;
 
-pub use auth::{LogoutRequest, RefreshRequest, Token, TokenRequest};
+pub use auth::{LogoutRequest, RefreshRequest, SessionInfo, SessionList, Token, TokenRequest};
 pub use error::{ErrorBody, LocItem, ValidationErrorBody, ValidationErrorItem};
 pub use health::{Message, Status};
 pub use menu::{MenuItem, MenuItemCreate, MenuItemPatch, MenuList, MenuQuery, Size};

@@ -15,6 +15,10 @@ pub const USER: &str = "/users/{user_id}";
 pub const AUTH_TOKEN: &str = "/auth/token";
 pub const AUTH_REFRESH: &str = "/auth/refresh_token";
 pub const AUTH_LOGOUT: &str = "/auth/logout";
+/// `GET /auth/sessions` (v1.1).
+pub const AUTH_SESSIONS: &str = "/auth/sessions";
+/// `/auth/sessions/{session_id}` (v1.1).
+pub const AUTH_SESSION: &str = "/auth/sessions/{session_id}";
 
 pub const MENU: &str = "/menu";
 /// `/menu/{item_id}`
@@ -36,6 +40,10 @@ pub const ORDER_FINISH: &str = "/orders/{order_id}/finish";
 /// `/users/{id}` for a concrete id.
 pub fn user(id: i64) -> String {
     format!("/users/{id}")
+}
+/// `/auth/sessions/{id}` for a concrete session id.
+pub fn auth_session(id: i64) -> String {
+    format!("/auth/sessions/{id}")
 }
 /// `/menu/{id}` for a concrete id.
 pub fn menu_item(id: i64) -> String {
