@@ -53,6 +53,19 @@ impl ValidationErrorItem {
             kind: "value_error".into(),
         }
     }
+
+    /// `field: message`, the field being the innermost named part of `loc` (just the
+    /// message when there is none).
+    pub fn field_message(&self) -> String {
+        let field = self.loc.iter().rev().find_map(|l| match l {
+            LocItem::Key(k) if k != "body" && k != "query" && k != "path" => Some(k.as_str()),
+            _ => None,
+        });
+        match field {
+            Some(f) => format!("{f}: {}", self.msg),
+            None => self.msg.clone(),
+        }
+    }
 }
 
 /// A 422 answer: `{"detail": [ValidationErrorItem]}`.
@@ -76,20 +89,21 @@ impl AnyErrorBody {
         match self {
             AnyErrorBody::Message(e) => e.detail.clone(),
             AnyErrorBody::Validation(v) => match v.detail.first() {
-                Some(item) => {
-                    let field = item.loc.iter().rev().find_map(|l| match l {
-                        LocItem::Key(k) if k != "body" && k != "query" && k != "path" => {
-                            Some(k.as_str())
-                        }
-                        _ => None,
-                    });
-                    match field {
-                        Some(f) => format!("{f}: {}", item.msg),
-                        None => item.msg.clone(),
-                    }
-                }
+                Some(item) => item.field_message(),
                 None => "Invalid request".into(),
             },
+        }
+    }
+
+    /// Every problem of a validation error as `field: message` (empty for a plain message).
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            AnyErrorBody::Message(_) => Vec::new(),
+            AnyErrorBody::Validation(v) => v
+                .detail
+                .iter()
+                .map(ValidationErrorItem::field_message)
+                .collect(),
         }
     }
 }

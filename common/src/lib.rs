@@ -17,7 +17,8 @@ pub use error::{ErrorBody, LocItem, ValidationErrorBody, ValidationErrorItem};
 pub use health::{Message, Status};
 pub use menu::{MenuItem, MenuItemCreate, MenuItemPatch, MenuList, MenuQuery, Size};
 pub use orders::{
-    Order, OrderCreate, OrderItem, OrderItemCreate, OrderList, OrderQuery, OrderScope, OrderStatus,
+    Order, OrderCreate, OrderItem, OrderItemCreate, OrderItemPatch, OrderList, OrderQuery,
+    OrderScope, OrderStatus,
 };
 pub use users::{UserCreate, UserList, UserListQuery, UserPatch, UserPublic, UserUpdate};
 pub use validate::{Email, Flavor, Password, PriceCents, Quantity, Username};

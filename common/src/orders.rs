@@ -81,6 +81,18 @@ pub struct OrderItemCreate {
     pub quantity: i64,
 }
 
+/// Body of `PATCH /orders/{order_id}/items/{item_id}` (v1.1): the line's new quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderItemPatch {
+    /// 1..=99.
+    pub quantity: i64,
+}
+
+/// The header that makes `POST /orders/`, `POST /orders/{id}/items` and the line PATCH safe
+/// to retry (v1.1).
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
 /// Optional body of `POST /orders/`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -178,13 +178,16 @@ async fn an_admin_cancel_reaches_the_customer_without_a_key_press() {
     let menu = customer.menu(false).await.expect("menu");
     let first = menu.items.first().expect("a demo menu");
     let order = customer
-        .create_order(&OrderCreate {
-            items: vec![OrderItemCreate {
-                flavor: first.flavor.clone(),
-                size: first.size,
-                quantity: 1,
-            }],
-        })
+        .create_order(
+            &OrderCreate {
+                items: vec![OrderItemCreate {
+                    flavor: first.flavor.clone(),
+                    size: first.size,
+                    quantity: 1,
+                }],
+            },
+            None,
+        )
         .await
         .expect("order");
 
@@ -505,13 +508,16 @@ async fn live_updates_say_reconnecting_and_come_back_after_a_server_restart() {
     let menu = customer.menu(false).await.expect("menu");
     let first = menu.items.first().expect("a demo menu");
     let order = customer
-        .create_order(&OrderCreate {
-            items: vec![OrderItemCreate {
-                flavor: first.flavor.clone(),
-                size: first.size,
-                quantity: 3,
-            }],
-        })
+        .create_order(
+            &OrderCreate {
+                items: vec![OrderItemCreate {
+                    flavor: first.flavor.clone(),
+                    size: first.size,
+                    quantity: 3,
+                }],
+            },
+            None,
+        )
         .await
         .expect("order");
     assert_shows(

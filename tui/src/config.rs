@@ -51,6 +51,31 @@ impl Config {
     }
 }
 
+/// Why a `--server` value is not usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid server URL {given:?}: {why} (expected e.g. http://127.0.0.1:8000)")]
+pub struct BadServerUrl {
+    given: String,
+    why: String,
+}
+
+/// Checks that `text` is an `http` or `https` URL with a host: a typo must not be tried, nor
+/// remembered in the config file.
+pub fn parse_server_url(text: &str) -> Result<reqwest::Url, BadServerUrl> {
+    let bad = |why: &str| BadServerUrl {
+        given: text.to_owned(),
+        why: why.to_owned(),
+    };
+    let url = reqwest::Url::parse(text).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    Ok(url)
+}
+
 /// The server: the flag, else `COMANDA_SERVER` (clap fills both into `flag`), else the
 /// config file, else the default.
 pub fn choose_server(flag: Option<&str>, config: &Config) -> String {
@@ -73,5 +98,18 @@ mod tests {
         assert_eq!(choose_server(Some("http://flag:2/"), &cfg), "http://flag:2");
         assert_eq!(choose_server(None, &cfg), "http://saved:1");
         assert_eq!(choose_server(None, &Config::default()), DEFAULT_SERVER);
+    }
+
+    #[test]
+    fn a_server_must_be_an_http_url() {
+        assert!(parse_server_url("http://127.0.0.1:8000").is_ok());
+        assert!(parse_server_url("https://comanda.example.com/").is_ok());
+        let e = parse_server_url("notaurl").expect_err("not a URL");
+        assert_eq!(
+            e.to_string(),
+            "invalid server URL \"notaurl\": relative URL without a base (expected e.g. http://127.0.0.1:8000)"
+        );
+        assert!(parse_server_url("ftp://host").is_err());
+        assert!(parse_server_url("localhost:8000").is_err());
     }
 }

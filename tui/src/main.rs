@@ -4,12 +4,7 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let started = std::time::Instant::now();
+    // A usage error is exit status 2 (clap's own), as CLI.md's table says.
     let cli = comanda_tui::cli::Cli::parse();
-    match comanda_tui::cli::main_with(cli, started) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("comanda: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    comanda_tui::cli::main_with(cli, started)
 }

@@ -2,10 +2,14 @@
 //! server (service `comanda`, user = the server URL), the token as JSON. Nothing else ever
 //! holds a token: no file, no log line.
 
+mod os;
+
 use std::sync::{Arc, Mutex};
 
 use comanda_common::Token;
 use keyring_core::{CredentialStore, Entry, Error as KeyringError};
+
+pub use os::{OsStore, open_os_store};
 
 /// The keyring service name of every entry.
 pub const SERVICE: &str = "comanda";
@@ -13,13 +17,25 @@ pub const SERVICE: &str = "comanda";
 /// Keeps the session of one server. Calls may block (D-Bus): call them off the UI thread.
 pub trait TokenStore: Send + Sync {
     /// The saved session, if any. Errors are treated as "no session".
-    fn load(&self) -> Option<Token>;
+    fn load(&self) -> Option<Token> {
+        self.try_load().unwrap_or_else(|e| {
+            tracing::warn!(store = %self.describe(), error = %e, "could not read the session");
+            None
+        })
+    }
+    /// The saved session, or why the store could not be read.
+    fn try_load(&self) -> Result<Option<Token>, String>;
     /// Saves (or replaces) the session.
     fn save(&self, token: &Token) -> Result<(), String>;
     /// Forgets the session. Forgetting a missing one is fine.
     fn clear(&self) -> Result<(), String>;
     /// A short description for logs ("keyring (Secret Service)", "memory").
     fn describe(&self) -> String;
+    /// One line for the screen when the store is not working as it should (a locked
+    /// keyring, a session kept somewhere else than usual), if any.
+    fn notice(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A session kept only while the process runs.
@@ -35,8 +51,8 @@ impl MemoryStore {
 }
 
 impl TokenStore for MemoryStore {
-    fn load(&self) -> Option<Token> {
-        self.token.lock().ok().and_then(|t| t.clone())
+    fn try_load(&self) -> Result<Option<Token>, String> {
+        Ok(self.token.lock().ok().and_then(|t| t.clone()))
     }
     fn save(&self, token: &Token) -> Result<(), String> {
         if let Ok(mut t) = self.token.lock() {
@@ -56,17 +72,32 @@ impl TokenStore for MemoryStore {
 }
 
 /// A keyring-core credential store (Secret Service, keyutils, the mock), one entry per server.
+///
+/// Dropping the Secret Service store inside a tokio runtime panics (its zbus proxy calls
+/// `block_on` when dropped), so [`Drop`] hands the store to a plain thread there: the app may
+/// drop its last client anywhere, on any exit path.
 pub struct KeyringStore {
-    store: Arc<CredentialStore>,
+    store: Option<Arc<CredentialStore>>,
     name: String,
     server_url: String,
+}
+
+impl Drop for KeyringStore {
+    fn drop(&mut self) {
+        let Some(store) = self.store.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::spawn(move || drop(store)).join();
+        }
+    }
 }
 
 impl KeyringStore {
     /// A store over `store` for the server at `server_url`.
     pub fn new(store: Arc<CredentialStore>, name: &str, server_url: &str) -> Self {
         Self {
-            store,
+            store: Some(store),
             name: name.to_owned(),
             server_url: server_url.to_owned(),
         }
@@ -79,7 +110,10 @@ impl KeyringStore {
     }
 
     fn entry(&self) -> Result<Entry, KeyringError> {
-        self.store.build(SERVICE, &self.server_url, None)
+        match &self.store {
+            Some(store) => store.build(SERVICE, &self.server_url, None),
+            None => Err(KeyringError::NoDefaultStore),
+        }
     }
 
     /// True if the store answers (a missing entry counts as an answer).
@@ -95,20 +129,17 @@ impl KeyringStore {
 }
 
 impl TokenStore for KeyringStore {
-    fn load(&self) -> Option<Token> {
+    fn try_load(&self) -> Result<Option<Token>, String> {
         let json = match self.entry().and_then(|e| e.get_password()) {
             Ok(json) => json,
-            Err(KeyringError::NoEntry) => return None,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the keyring");
-                return None;
-            }
+            Err(KeyringError::NoEntry) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
         };
         match serde_json::from_str(&json) {
-            Ok(token) => Some(token),
+            Ok(token) => Ok(Some(token)),
             Err(_) => {
                 tracing::warn!("the keyring entry is not a session; ignoring it");
-                None
+                Ok(None)
             }
         }
     }
@@ -127,68 +158,6 @@ impl TokenStore for KeyringStore {
     fn describe(&self) -> String {
         self.name.clone()
     }
-}
-
-/// The session store for `server_url`: the OS keyring if one answers, else memory.
-/// The second value is the line to show when falling back to memory.
-/// Blocking (D-Bus): call it from `spawn_blocking`.
-pub fn open_os_store(server_url: &str) -> (Arc<dyn TokenStore>, Option<String>) {
-    for (name, store) in platform_stores() {
-        let ks = KeyringStore::new(store, &name, server_url);
-        if ks.probe() {
-            tracing::info!(store = %name, "session kept in the OS keyring");
-            return (Arc::new(ks), None);
-        }
-    }
-    (
-        Arc::new(MemoryStore::new()),
-        Some("No OS keyring found: this session is kept in memory only".into()),
-    )
-}
-
-#[cfg(target_os = "linux")]
-fn platform_stores() -> Vec<(String, Arc<CredentialStore>)> {
-    let mut stores: Vec<(String, Arc<CredentialStore>)> = Vec::new();
-    // Secret Service first (it persists); it needs a D-Bus session, absent on headless boxes.
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
-        match zbus_secret_service_keyring_store::Store::new() {
-            Ok(s) => stores.push(("keyring (Secret Service)".into(), s)),
-            Err(e) => tracing::info!(error = %e, "no Secret Service"),
-        }
-    }
-    let empty: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-    match linux_keyutils_keyring_store::Store::new_with_configuration(&empty) {
-        Ok(s) => stores.push(("keyring (kernel keyutils)".into(), s)),
-        Err(e) => tracing::info!(error = %e, "no keyutils"),
-    }
-    stores
-}
-
-#[cfg(target_os = "macos")]
-fn platform_stores() -> Vec<(String, Arc<CredentialStore>)> {
-    match apple_native_keyring_store::keychain::Store::new() {
-        Ok(s) => vec![("keyring (macOS Keychain)".into(), s)],
-        Err(e) => {
-            tracing::info!(error = %e, "no Keychain");
-            Vec::new()
-        }
-    }
-}
-
-#[cfg(windows)]
-fn platform_stores() -> Vec<(String, Arc<CredentialStore>)> {
-    match windows_native_keyring_store::Store::new() {
-        Ok(s) => vec![("keyring (Windows Credential Manager)".into(), s)],
-        Err(e) => {
-            tracing::info!(error = %e, "no Credential Manager");
-            Vec::new()
-        }
-    }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
-fn platform_stores() -> Vec<(String, Arc<CredentialStore>)> {
-    Vec::new()
 }
 
 #[cfg(test)]

@@ -15,9 +15,14 @@ pub enum ApiError {
     /// No complete answer within the client's timeout.
     #[error("no answer from {0} within 10 s")]
     Timeout(String),
-    /// The server answered with an error body: its `detail`, summarised.
+    /// The server answered with an error body: its `detail`, summarised (the first problem
+    /// of a validation error); `problems` lists every problem of a 422 as `field: message`.
     #[error("{detail}")]
-    Api { status: u16, detail: String },
+    Api {
+        status: u16,
+        detail: String,
+        problems: Vec<String>,
+    },
     /// A 5xx without a usable body.
     #[error("the server failed ({0}); try again later")]
     Server(u16),
@@ -35,15 +40,17 @@ pub enum ApiError {
 impl ApiError {
     /// Builds the error for a non-success answer from its status and raw body.
     pub fn from_answer(status: StatusCode, body: &[u8]) -> ApiError {
+        // One line, whatever the server sent.
+        let one_line = |s: String| -> String {
+            s.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect()
+        };
         match serde_json::from_slice::<AnyErrorBody>(body) {
             Ok(parsed) => ApiError::Api {
                 status: status.as_u16(),
-                // One line, whatever the server sent.
-                detail: parsed
-                    .summary()
-                    .chars()
-                    .map(|c| if c.is_control() { ' ' } else { c })
-                    .collect(),
+                detail: one_line(parsed.summary()),
+                problems: parsed.problems().into_iter().map(one_line).collect(),
             },
             Err(_) if status.is_server_error() => ApiError::Server(status.as_u16()),
             Err(_) => ApiError::BadBody(status.as_u16()),
@@ -58,6 +65,15 @@ impl ApiError {
             ApiError::BadBody(err.status().map_or(200, |s| s.as_u16()))
         } else {
             ApiError::Unreachable(base_url.to_owned())
+        }
+    }
+
+    /// The whole error as one line: every problem of a validation error, `; `-separated
+    /// (the command line prints this; the app shows the shorter `Display`).
+    pub fn full_line(&self) -> String {
+        match self {
+            ApiError::Api { problems, .. } if problems.len() > 1 => problems.join("; "),
+            other => other.to_string(),
         }
     }
 
@@ -92,6 +108,16 @@ mod tests {
             br#"{"detail":[{"loc":["body","email"],"msg":"value is not a valid email address","type":"value_error"}]}"#,
         );
         assert_eq!(e.to_string(), "email: value is not a valid email address");
+    }
+
+    #[test]
+    fn every_validation_problem_is_in_the_full_line() {
+        let e = ApiError::from_answer(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            br#"{"detail":[{"loc":["body","email"],"msg":"bad email","type":"value_error"},{"loc":["body","password"],"msg":"too short","type":"value_error"}]}"#,
+        );
+        assert_eq!(e.to_string(), "email: bad email");
+        assert_eq!(e.full_line(), "email: bad email; password: too short");
     }
 
     #[test]

@@ -88,19 +88,42 @@ pub enum LiveEvent {
     SessionEnded,
 }
 
+/// One event of the stream with its id, as `comanda watch` prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamEvent {
+    /// The SSE `id` (the `Last-Event-ID` to resume from), when the server sent one.
+    pub id: Option<u64>,
+    pub event: LiveEvent,
+}
+
 /// Keeps the event stream open until the receiver is gone or the session ends.
 pub async fn run_live(api: ApiClient, tx: UnboundedSender<LiveEvent>) {
+    let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel::<StreamEvent>();
+    let forward = async move {
+        while let Some(ev) = erx.recv().await {
+            if tx.send(ev.event).is_err() {
+                return;
+            }
+        }
+    };
+    tokio::join!(run_events(api, etx), forward);
+}
+
+/// Keeps the event stream open until the receiver is gone or the session ends, reconnecting
+/// with `Last-Event-ID` after a pause; each event carries its id.
+pub async fn run_events(api: ApiClient, tx: UnboundedSender<StreamEvent>) {
+    let send = |id: Option<u64>, event: LiveEvent| tx.send(StreamEvent { id, event }).is_ok();
     let mut last_id: Option<u64> = None;
     let mut backoff = Duration::from_millis(500);
     loop {
         let resp = match api.open_events(last_id).await {
             Ok(resp) => resp,
             Err(ApiError::SessionEnded) | Err(ApiError::NotSignedIn) => {
-                let _ = tx.send(LiveEvent::SessionEnded);
+                send(None, LiveEvent::SessionEnded);
                 return;
             }
             Err(e) => {
-                if tx.send(LiveEvent::Reconnecting(e.to_string())).is_err() {
+                if !send(None, LiveEvent::Reconnecting(e.to_string())) {
                     return;
                 }
                 tokio::time::sleep(backoff).await;
@@ -108,7 +131,7 @@ pub async fn run_live(api: ApiClient, tx: UnboundedSender<LiveEvent>) {
                 continue;
             }
         };
-        if tx.send(LiveEvent::Connected).is_err() {
+        if !send(None, LiveEvent::Connected) {
             return;
         }
         backoff = Duration::from_millis(500);
@@ -118,8 +141,9 @@ pub async fn run_live(api: ApiClient, tx: UnboundedSender<LiveEvent>) {
             match stream.next().await {
                 Some(Ok(chunk)) => {
                     for ev in parser.feed(&chunk) {
-                        if let Some(id) = ev.id.as_deref().and_then(|i| i.trim().parse().ok()) {
-                            last_id = Some(id);
+                        let id = ev.id.as_deref().and_then(|i| i.trim().parse().ok());
+                        if id.is_some() {
+                            last_id = id;
                         }
                         let msg = match ev.event.as_str() {
                             EVENT_ORDER => match serde_json::from_str::<Order>(&ev.data) {
@@ -132,7 +156,7 @@ pub async fn run_live(api: ApiClient, tx: UnboundedSender<LiveEvent>) {
                             EVENT_RESET => LiveEvent::Reset,
                             _ => continue,
                         };
-                        if tx.send(msg).is_err() {
+                        if !send(id, msg) {
                             return;
                         }
                     }
@@ -142,7 +166,7 @@ pub async fn run_live(api: ApiClient, tx: UnboundedSender<LiveEvent>) {
             }
         };
         tracing::info!(%why, "live updates interrupted");
-        if tx.send(LiveEvent::Reconnecting(why)).is_err() {
+        if !send(None, LiveEvent::Reconnecting(why)) {
             return;
         }
         tokio::time::sleep(backoff).await;

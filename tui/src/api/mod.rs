@@ -4,14 +4,16 @@
 
 mod error;
 pub mod events;
+mod session;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use comanda_common::orders::IDEMPOTENCY_KEY;
 use comanda_common::{
     LogoutRequest, MenuItem, MenuItemCreate, MenuItemPatch, MenuList, Message, Order, OrderCreate,
-    OrderItemCreate, OrderList, OrderQuery, RefreshRequest, Status, Token, TokenRequest,
-    UserCreate, UserList, UserListQuery, UserPatch, UserPublic, paths,
+    OrderItemCreate, OrderItemPatch, OrderList, OrderQuery, SessionList, Status, Token,
+    TokenRequest, UserCreate, UserList, UserListQuery, UserPatch, UserPublic, paths,
 };
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -19,22 +21,13 @@ use tokio::sync::Mutex;
 
 pub use error::{ApiError, SESSION_ENDED};
 
+use self::session::Session;
 use crate::store::{MemoryStore, TokenStore};
 
 /// How long any ordinary request may take, connection included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
-/// The `detail` of a 401 for a bad or expired token.
-const BAD_CREDENTIALS: &str = "Could not validate credentials";
 
 pub type ApiResult<T> = Result<T, ApiError>;
-
-/// The token pair and a counter bumped at every change, so that requests which failed with
-/// the same (old) token trigger only one refresh.
-#[derive(Default)]
-struct Session {
-    token: Option<Token>,
-    generation: u64,
-}
 
 struct Inner {
     /// Built on first use: loading the TLS roots must not delay the first frame.
@@ -42,6 +35,11 @@ struct Inner {
     base_url: String,
     session: Mutex<Session>,
     store: std::sync::RwLock<Arc<dyn TokenStore>>,
+}
+
+/// A fresh `Idempotency-Key` (a random UUID) for one logical change.
+pub fn new_idempotency_key() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// A cheap, cloneable handle on the API of one server.
@@ -113,49 +111,6 @@ impl ApiClient {
         format!("{}{}", self.inner.base_url, path)
     }
 
-    /// Loads the saved session from the store (blocking I/O is moved off this thread).
-    /// Returns true if there was one.
-    pub async fn restore_session(&self) -> bool {
-        let store = self.store();
-        let token = tokio::task::spawn_blocking(move || store.load())
-            .await
-            .ok()
-            .flatten();
-        let found = token.is_some();
-        let mut s = self.inner.session.lock().await;
-        s.token = token;
-        s.generation += 1;
-        found
-    }
-
-    /// True if a token pair is held.
-    pub async fn has_session(&self) -> bool {
-        self.inner.session.lock().await.token.is_some()
-    }
-
-    async fn set_session(&self, token: Option<Token>) {
-        {
-            let mut s = self.inner.session.lock().await;
-            s.token = token.clone();
-            s.generation += 1;
-        }
-        self.persist(token).await;
-    }
-
-    async fn persist(&self, token: Option<Token>) {
-        let store = self.store();
-        let res = tokio::task::spawn_blocking(move || match token {
-            Some(t) => store.save(&t),
-            None => store.clear(),
-        })
-        .await;
-        match res {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "could not update the saved session"),
-            Err(e) => tracing::warn!(error = %e, "session store task failed"),
-        }
-    }
-
     /// Sends one request built by `build`, decoding a JSON answer or an error body.
     async fn send_raw(&self, build: &(dyn Fn() -> RequestBuilder + Sync)) -> ApiResult<Vec<u8>> {
         let resp = build()
@@ -179,88 +134,33 @@ impl ApiClient {
         serde_json::from_slice(body).map_err(|_| ApiError::BadBody(200))
     }
 
+    /// An authenticated call carrying `key` as its `Idempotency-Key`: a call that timed out
+    /// or lost its connection is sent once more with the same key (the server answers the
+    /// repeat without doing the work twice). Without a key it is an ordinary call.
+    async fn call_idempotent<T: DeserializeOwned>(
+        &self,
+        key: Option<&str>,
+        build: &(dyn Fn() -> RequestBuilder + Sync),
+    ) -> ApiResult<T> {
+        let Some(key) = key else {
+            return self.call(build).await;
+        };
+        let with_key = || build().header(IDEMPOTENCY_KEY, key);
+        match self.call_bytes(&with_key).await {
+            Err(e) if e.is_unreachable() => {
+                tracing::info!(error = %e, "retrying with the same Idempotency-Key");
+                Self::decode(&self.call_bytes(&with_key).await?)
+            }
+            other => Self::decode(&other?),
+        }
+    }
+
     /// An unauthenticated call.
     async fn call_anon<T: DeserializeOwned>(
         &self,
         build: &(dyn Fn() -> RequestBuilder + Sync),
     ) -> ApiResult<T> {
         Self::decode(&self.send_raw(build).await?)
-    }
-
-    /// An authenticated call; on "Could not validate credentials" the session is refreshed
-    /// once and the call retried.
-    async fn call<T: DeserializeOwned>(
-        &self,
-        build: &(dyn Fn() -> RequestBuilder + Sync),
-    ) -> ApiResult<T> {
-        let (access, generation) = self.current_access().await?;
-        let first = self.send_raw(&|| build().bearer_auth(&access)).await;
-        match first {
-            Err(ApiError::Api {
-                status: 401,
-                ref detail,
-            }) if detail == BAD_CREDENTIALS => {
-                let access = self.refresh(generation).await?;
-                Self::decode(&self.send_raw(&|| build().bearer_auth(&access)).await?)
-            }
-            other => Self::decode(&other?),
-        }
-    }
-
-    async fn current_access(&self) -> ApiResult<(String, u64)> {
-        let s = self.inner.session.lock().await;
-        match &s.token {
-            Some(t) => Ok((t.access_token.clone(), s.generation)),
-            None => Err(ApiError::NotSignedIn),
-        }
-    }
-
-    /// Refreshes the session whose access token failed at `generation`, unless another
-    /// request already did; returns the access token to retry with.
-    async fn refresh(&self, generation: u64) -> ApiResult<String> {
-        let mut s = self.inner.session.lock().await;
-        if s.generation != generation {
-            return match &s.token {
-                Some(t) => Ok(t.access_token.clone()),
-                None => Err(ApiError::SessionEnded),
-            };
-        }
-        let Some(refresh_token) = s.token.as_ref().map(|t| t.refresh_token.clone()) else {
-            return Err(ApiError::SessionEnded);
-        };
-        let url = self.url(paths::AUTH_REFRESH);
-        let body = RefreshRequest { refresh_token };
-        let http = self.http().clone();
-        let answer = self.send_raw(&|| http.post(&url).json(&body)).await;
-        match answer {
-            Ok(bytes) => {
-                let token: Token = Self::decode(&bytes)?;
-                tracing::info!("access token refreshed");
-                let access = token.access_token.clone();
-                s.token = Some(token.clone());
-                s.generation += 1;
-                drop(s);
-                self.persist(Some(token)).await;
-                Ok(access)
-            }
-            Err(ApiError::Api { status: 401, .. }) => {
-                tracing::info!("refresh rejected: the session has ended");
-                s.token = None;
-                s.generation += 1;
-                drop(s);
-                self.persist(None).await;
-                Err(ApiError::SessionEnded)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Replaces the access token with a bogus one (tests: simulate an expired token).
-    pub async fn spoil_access_token_for_tests(&self, access: &str) {
-        let mut s = self.inner.session.lock().await;
-        if let Some(t) = s.token.as_mut() {
-            t.access_token = access.to_owned();
-        }
     }
 
     // ---- health ----
@@ -311,9 +211,17 @@ impl ApiClient {
         }
     }
 
-    /// Forgets the local session without telling the server.
-    pub async fn forget_session(&self) {
-        self.set_session(None).await;
+    /// The caller's live sessions, newest first.
+    pub async fn sessions(&self) -> ApiResult<SessionList> {
+        let url = self.url(paths::AUTH_SESSIONS);
+        self.call(&|| self.http().get(&url)).await
+    }
+
+    /// Ends one of the caller's sessions. Ending the current one is a logout on the server;
+    /// the caller then forgets it locally ([`ApiClient::forget_session`]).
+    pub async fn end_session(&self, id: i64) -> ApiResult<Message> {
+        let url = self.url(&paths::auth_session(id));
+        self.call(&|| self.http().delete(&url)).await
     }
 
     // ---- users ----
@@ -372,9 +280,11 @@ impl ApiClient {
         self.call(&|| self.http().get(&url).query(query)).await
     }
 
-    pub async fn create_order(&self, body: &OrderCreate) -> ApiResult<Order> {
+    /// Creates an order; with `key`, an `Idempotency-Key` makes a retry safe.
+    pub async fn create_order(&self, body: &OrderCreate, key: Option<&str>) -> ApiResult<Order> {
         let url = self.url(paths::ORDERS);
-        self.call(&|| self.http().post(&url).json(body)).await
+        self.call_idempotent(key, &|| self.http().post(&url).json(body))
+            .await
     }
 
     pub async fn order(&self, id: i64) -> ApiResult<Order> {
@@ -382,9 +292,31 @@ impl ApiClient {
         self.call(&|| self.http().get(&url)).await
     }
 
-    pub async fn add_item(&self, order_id: i64, item: &OrderItemCreate) -> ApiResult<Order> {
+    /// Adds an item to a pending order; with `key`, an `Idempotency-Key`.
+    pub async fn add_item(
+        &self,
+        order_id: i64,
+        item: &OrderItemCreate,
+        key: Option<&str>,
+    ) -> ApiResult<Order> {
         let url = self.url(&paths::order_items(order_id));
-        self.call(&|| self.http().post(&url).json(item)).await
+        self.call_idempotent(key, &|| self.http().post(&url).json(item))
+            .await
+    }
+
+    /// Changes a line's quantity (`PATCH /orders/{id}/items/{item_id}`); with `key`, an
+    /// `Idempotency-Key`.
+    pub async fn set_item_quantity(
+        &self,
+        order_id: i64,
+        item_id: i64,
+        quantity: i64,
+        key: Option<&str>,
+    ) -> ApiResult<Order> {
+        let url = self.url(&paths::order_item(order_id, item_id));
+        let body = OrderItemPatch { quantity };
+        self.call_idempotent(key, &|| self.http().patch(&url).json(&body))
+            .await
     }
 
     pub async fn remove_item(&self, order_id: i64, item_id: i64) -> ApiResult<Order> {
@@ -422,7 +354,7 @@ impl ApiClient {
         let (access, generation) = self.current_access().await?;
         let resp = self.open_stream(build(&access)).await?;
         if resp.status() == StatusCode::UNAUTHORIZED {
-            let access = self.refresh(generation).await?;
+            let (access, _) = self.refresh(generation).await?;
             let resp = self.open_stream(build(&access)).await?;
             return Self::check_stream(resp).await;
         }

@@ -189,8 +189,9 @@ impl App {
     }
 
     pub(super) fn add_item(&mut self, item: OrderItemCreate) {
+        let key = crate::api::new_idempotency_key();
         self.order_change("adding the item", "Item added", move |api, id| async move {
-            api.add_item(id, &item).await
+            api.add_item(id, &item, Some(&key)).await
         });
     }
 

@@ -190,8 +190,11 @@ impl App {
             }
             Cmd::New => {
                 let api = self.api.clone();
+                let key = crate::api::new_idempotency_key();
                 self.spawn("creating an order", async move {
-                    Outcome::OrderCreated(api.create_order(&OrderCreate::default()).await)
+                    Outcome::OrderCreated(
+                        api.create_order(&OrderCreate::default(), Some(&key)).await,
+                    )
                 });
             }
             Cmd::CycleStatus => {
