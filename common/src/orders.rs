@@ -140,6 +140,11 @@ pub struct OrderQuery {
     /// With `scope=all`: only this user's orders. Ignored otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
+    /// Search: orders whose number, status, a line's flavor, or total (as `86.00`)
+    /// contains this text, case-insensitively; with `scope=all` also the customer's
+    /// username. `%` and `_` match themselves. Empty means no search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
 }
 
 /// The SSE event name of an order change on `GET /orders/events`.

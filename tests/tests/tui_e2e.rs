@@ -7,7 +7,8 @@ use std::time::Duration;
 use comanda_common::{OrderCreate, OrderItemCreate, UserCreate};
 use comanda_server::{Application, HashParams, Settings};
 use comanda_tui::api::{ApiClient, SESSION_ENDED};
-use comanda_tui::app::{Options, Route};
+use comanda_tui::app::Options;
+use comanda_tui::screens::Route;
 use comanda_tui::store::{KeyringStore, TokenStore};
 use comanda_tui::testing::Harness;
 use ratatui::crossterm::event::KeyCode;
@@ -137,12 +138,7 @@ async fn sign_up_log_in_order_two_pizzas_and_finish() {
     h.chars("2");
     h.key(KeyCode::Enter);
     let s = assert_shows(h.wait_for("Item added", WAIT).await, "the added item");
-    let order = h
-        .app
-        .detail
-        .as_ref()
-        .and_then(|d| d.order.clone())
-        .expect("order shown");
+    let order = h.app.screens.detail.order.clone().expect("order shown");
     assert_eq!(order.items.len(), 1);
     assert_eq!(order.items[0].quantity, 2, "{s}");
 
@@ -154,12 +150,7 @@ async fn sign_up_log_in_order_two_pizzas_and_finish() {
         h.wait_for("Order finished", WAIT).await,
         "the finished order",
     );
-    let d = h
-        .app
-        .detail
-        .as_ref()
-        .and_then(|d| d.order.clone())
-        .expect("order shown");
+    let d = h.app.screens.detail.order.clone().expect("order shown");
     assert_eq!(d.status, comanda_common::OrderStatus::Finished);
 
     // Back to the list: the order is there, finished.
@@ -291,9 +282,9 @@ async fn an_expired_access_token_is_refreshed_silently() {
     assert!(!s.contains("Sign in") && !s.contains(SESSION_ENDED), "{s}");
     assert_eq!(h.app.route, Route::Detail);
     assert!(
-        h.app.status.as_ref().is_none_or(|s| !s.error),
+        h.app.ctx.status.as_ref().is_none_or(|s| !s.error),
         "no error shown: {:?}",
-        h.app.status
+        h.app.ctx.status
     );
     let after = store.load().expect("still saved");
     assert_ne!(
@@ -361,7 +352,9 @@ async fn an_admin_runs_the_menu_and_the_accounts() {
     h.idle(WAIT).await.expect("menu loaded");
     let first = h
         .app
-        .visible_menu()
+        .screens
+        .menu
+        .visible()
         .first()
         .map(|i| (*i).clone())
         .expect("a menu item");
@@ -450,10 +443,10 @@ async fn an_admin_runs_the_menu_and_the_accounts() {
     h.ctrl('u');
     h.chars("head.chef@example.com");
     h.key(KeyCode::Enter);
-    assert_shows(
-        h.wait_for("head.chef@example.com", WAIT).await,
-        "the new email",
-    );
+    // The prompt stays open (showing the typing) until the server agrees.
+    let s = assert_shows(h.wait_for("Profile saved", WAIT).await, "the saved email");
+    assert!(!s.contains("Change email"), "the prompt closed: {s}");
+    assert!(s.contains("head.chef@example.com"), "{s}");
     assert_eq!(admin.me().await.expect("me").email, "head.chef@example.com");
 }
 

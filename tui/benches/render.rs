@@ -4,9 +4,10 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use comanda_tui::api::ApiClient;
-use comanda_tui::app::{Live, Load, Options, Route};
+use comanda_tui::app::{Live, Options};
 use comanda_tui::clock::Clock;
 use comanda_tui::measure::{fixed_now, orders, user};
+use comanda_tui::screens::{Load, Route};
 use comanda_tui::testing::Harness;
 
 fn bench(width: u16, height: u16, all: bool) {
@@ -16,17 +17,17 @@ fn bench(width: u16, height: u16, all: bool) {
         width,
         height,
     );
-    h.app.clock = Clock::fixed(fixed_now());
-    h.app.me = Some(user(1, "admin", true));
+    h.app.ctx.clock = Clock::fixed(fixed_now());
+    h.app.ctx.me = Some(user(1, "admin", true));
     h.app.route = Route::Orders;
-    h.app.live = Live::Live;
-    h.app.orders.all = all;
-    h.app.orders.orders = orders(1000, |id| id % 50 + 1);
+    h.app.ctx.live = Live::Live;
+    h.app.screens.orders.all = all;
+    h.app.screens.orders.orders = orders(1000, |id| id % 50 + 1);
     for id in 1..=50 {
-        h.app.names.insert(id, format!("customer{id}"));
+        h.app.ctx.names.insert(id, format!("customer{id}"));
     }
-    h.app.orders.load = Load::Loaded;
-    h.app.orders.selected = 500;
+    h.app.screens.orders.load = Load::Loaded;
+    h.app.screens.orders.selected = 500;
     for _ in 0..50 {
         black_box(h.screen());
     }

@@ -5,8 +5,9 @@
 use std::time::Instant;
 
 use comanda_tui::api::ApiClient;
-use comanda_tui::app::{Live, Load, Options, Route};
+use comanda_tui::app::{Live, Options};
 use comanda_tui::measure::{orders, rss_text, user};
+use comanda_tui::screens::{Load, Route};
 use comanda_tui::testing::Harness;
 
 fn main() {
@@ -21,12 +22,12 @@ fn main() {
     let first_ms = started.elapsed().as_secs_f64() * 1000.0;
     println!("first frame (login screen, before any I/O): {first_ms:.2} ms after start");
     println!("resident memory before the list: {}", rss_text());
-    h.app.me = Some(user(1, "admin", true));
+    h.app.ctx.me = Some(user(1, "admin", true));
     h.app.route = Route::Orders;
-    h.app.live = Live::Live;
-    h.app.orders.all = true;
-    h.app.orders.orders = orders(1000, |id| id % 50 + 1);
-    h.app.orders.load = Load::Loaded;
+    h.app.ctx.live = Live::Live;
+    h.app.screens.orders.all = true;
+    h.app.screens.orders.orders = orders(1000, |id| id % 50 + 1);
+    h.app.screens.orders.load = Load::Loaded;
     let t = Instant::now();
     let frame = h.screen();
     println!(

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{Event, EventStream};
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use ratatui::crossterm::execute;
 use tokio::sync::mpsc::unbounded_channel;
 
 use crate::api::ApiClient;
@@ -27,8 +28,44 @@ fn install_panic_log() {
     std::panic::set_hook(Box::new(move |info| {
         PANICKED.store(true, Ordering::SeqCst);
         tracing::error!(%info, "panic");
+        // ratatui's hook restores the rest of the terminal.
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
         previous(info);
     }));
+}
+
+/// Mouse capture on (clicks and the wheel come to the app), after `ratatui::init`.
+fn enter_mouse() {
+    if let Err(e) = execute!(std::io::stdout(), EnableMouseCapture) {
+        tracing::warn!(error = %e, "no mouse capture");
+    }
+}
+
+/// The terminal as it was: mouse capture off, then ratatui's restore.
+fn restore() {
+    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
+/// Ctrl-Z: gives the terminal back, stops the process (the shell's `fg` resumes it), then
+/// takes the terminal again and repaints everything.
+#[cfg(unix)]
+fn suspend(terminal: &mut DefaultTerminal) -> std::io::Result<()> {
+    restore();
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    // Here after SIGCONT.
+    ratatui::crossterm::terminal::enable_raw_mode()?;
+    execute!(
+        std::io::stdout(),
+        ratatui::crossterm::terminal::EnterAlternateScreen
+    )?;
+    enter_mouse();
+    terminal.clear()
+}
+
+#[cfg(not(unix))]
+fn suspend(_terminal: &mut DefaultTerminal) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Which server the app talks to.
@@ -51,6 +88,7 @@ pub async fn run(
     install_panic_log();
     // ratatui's hook (installed here, wrapping ours) restores the terminal on any panic.
     let mut terminal = ratatui::try_init()?;
+    enter_mouse();
     let result = match server {
         Server::Url(url) => event_loop(&mut terminal, &url, options, started, &flags).await,
         #[cfg(feature = "demo")]
@@ -77,7 +115,7 @@ pub async fn run(
             }
         }
     };
-    ratatui::restore();
+    restore();
     if flags.report_first_frame
         && let Ok(ms) = &result
     {
@@ -113,6 +151,7 @@ async fn event_loop(
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => app.update(Action::Key(key)),
+                Some(Ok(Event::Mouse(m))) => app.update(Action::Mouse(m)),
                 Some(Ok(Event::Resize(_, _))) => { let _ = terminal.autoresize(); }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
@@ -125,6 +164,11 @@ async fn event_loop(
         }
         if app.quit {
             break;
+        }
+        if std::mem::take(&mut app.suspend)
+            && let Err(e) = suspend(terminal)
+        {
+            tracing::warn!(error = %e, "could not suspend");
         }
         if PANICKED.load(Ordering::SeqCst) {
             anyhow::bail!("internal error: see the log file");

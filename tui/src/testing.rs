@@ -131,9 +131,9 @@ impl Harness {
     /// Waits until no request is in flight.
     pub async fn idle(&mut self, timeout: Duration) -> Result<(), String> {
         let end = Instant::now() + timeout;
-        while !self.app.pending.is_empty() {
+        while !self.app.ctx.pending.is_empty() {
             if Instant::now() >= end {
-                return Err(format!("still pending: {:?}", self.app.pending));
+                return Err(format!("still pending: {:?}", self.app.ctx.pending));
             }
             let Some(rx) = self.rx.as_mut() else {
                 return Ok(());

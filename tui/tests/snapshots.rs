@@ -2,11 +2,12 @@
 //! clock. Review changes with `cargo insta review`; CI (CI=true) fails on any changed frame.
 
 use comanda_tui::api::ApiClient;
-use comanda_tui::app::{
-    Confirmed, DemoAccounts, Live, Load, Options, Popup, PromptKind, Route, StatusFilter,
-};
+use comanda_tui::app::{DemoAccounts, Event, Live, Options};
 use comanda_tui::clock::Clock;
 use comanda_tui::measure::{fixed_now, menu, orders, user};
+use comanda_tui::screens::detail::{Popup, Yes};
+use comanda_tui::screens::orders::StatusFilter;
+use comanda_tui::screens::{Load, Route};
 use comanda_tui::testing::Harness;
 use comanda_tui::theme::Theme;
 use ratatui::crossterm::event::KeyCode;
@@ -20,8 +21,8 @@ fn harness(w: u16, h: u16, options: Options) -> Harness {
         w,
         h,
     );
-    h.app.clock = Clock::fixed(fixed_now());
-    h.app.theme = Theme::new(false);
+    h.app.ctx.clock = Clock::fixed(fixed_now());
+    h.app.ctx.theme = Theme::new(false);
     h
 }
 
@@ -36,25 +37,26 @@ fn snap(name: &str, options: Options, setup: impl Fn(&mut Harness)) {
 }
 
 fn customer(h: &mut Harness) {
-    h.app.me = Some(user(2, "maria", false));
+    h.app.ctx.me = Some(user(2, "maria", false));
     h.app.route = Route::Orders;
-    h.app.live = Live::Live;
+    h.app.ctx.live = Live::Live;
 }
 
 fn admin(h: &mut Harness) {
-    h.app.me = Some(user(1, "admin", true));
+    h.app.ctx.me = Some(user(1, "admin", true));
     h.app.route = Route::Orders;
-    h.app.live = Live::Live;
-    h.app.names.insert(1, "admin".into());
-    h.app.names.insert(2, "maria".into());
+    h.app.ctx.live = Live::Live;
+    h.app.ctx.names.insert(1, "admin".into());
+    h.app.ctx.names.insert(2, "maria".into());
     h.app
+        .ctx
         .names
         .insert(3, "a_customer_with_a_very_long_username".into());
 }
 
 fn with_orders(h: &mut Harness, n: i64) {
-    h.app.orders.orders = orders(n, |_| 2);
-    h.app.orders.load = Load::Loaded;
+    h.app.screens.orders.orders = orders(n, |_| 2);
+    h.app.screens.orders.load = Load::Loaded;
 }
 
 fn demo() -> Options {
@@ -72,18 +74,19 @@ fn login() {
     snap("login_empty", Options::default(), |_| {});
     snap("login_demo", demo(), |h| h.chars("maria"));
     snap("login_restoring", Options::default(), |h| {
-        h.app.login.restoring = true
+        h.app.screens.login.restoring = true
     });
     snap("login_failed", Options::default(), |h| {
         h.chars("maria");
         h.key(KeyCode::Tab);
         h.chars("wrong-password");
-        h.app.login.error = Some("Incorrect email or password".into());
-        h.app.login.focus_password_or_identifier();
+        h.app.screens.login.error = Some("Incorrect email or password".into());
+        h.app.screens.login.focus_password_or_identifier();
     });
     snap("login_session_ended", Options::default(), |h| {
-        h.app
-            .end_session(Some(comanda_tui::api::SESSION_ENDED.into()));
+        h.app.raise(Event::SessionEnded(Some(
+            comanda_tui::api::SESSION_ENDED.into(),
+        )));
     });
     snap("signup_field_errors", Options::default(), |h| {
         h.key(KeyCode::F(2));
@@ -108,34 +111,35 @@ fn orders_screen() {
     });
     snap("orders_admin_all", Options::default(), |h| {
         admin(h);
-        h.app.orders.all = true;
-        h.app.orders.orders = orders(12, |id| id % 3 + 1);
-        h.app.orders.load = Load::Loaded;
+        h.app.screens.orders.all = true;
+        h.app.screens.orders.orders = orders(12, |id| id % 3 + 1);
+        h.app.screens.orders.load = Load::Loaded;
     });
     snap("orders_empty", Options::default(), |h| {
         customer(h);
-        h.app.orders.load = Load::Loaded;
+        h.app.screens.orders.load = Load::Loaded;
     });
     snap("orders_loading", Options::default(), |h| {
         customer(h);
-        h.app.live = Live::Connecting;
+        h.app.ctx.live = Live::Connecting;
         h.key(KeyCode::Char('r'));
     });
     snap("orders_error", Options::default(), |h| {
         customer(h);
-        h.app.orders.load = Load::Failed("cannot reach http://127.0.0.1:8000".into());
-        h.app.set_error("cannot reach http://127.0.0.1:8000");
-        h.app.live = Live::Reconnecting;
+        h.app.screens.orders.load = Load::Failed("cannot reach http://127.0.0.1:8000".into());
+        h.app.ctx.set_error("cannot reach http://127.0.0.1:8000");
+        h.app.ctx.live = Live::Reconnecting;
     });
     snap("orders_filtered_reconnecting", Options::default(), |h| {
         customer(h);
         with_orders(h, 30);
-        h.app.orders.status = StatusFilter::Only(comanda_common::OrderStatus::Pending);
+        h.app.screens.orders.status = StatusFilter::Only(comanda_common::OrderStatus::Pending);
         h.app
+            .screens
             .orders
             .orders
             .retain(|o| o.status == comanda_common::OrderStatus::Pending);
-        h.app.live = Live::Reconnecting;
+        h.app.ctx.live = Live::Reconnecting;
     });
     snap("orders_filter_prompt", Options::default(), |h| {
         customer(h);
@@ -160,10 +164,19 @@ fn orders_screen() {
     });
 }
 
+/// Order `id` on the order screen, as if opened from the list (its reload not answered).
 fn open_detail(h: &mut Harness, id: i64) {
-    let order = h.app.orders.orders.iter().find(|o| o.id == id).cloned();
+    let order = h
+        .app
+        .screens
+        .orders
+        .orders
+        .iter()
+        .find(|o| o.id == id)
+        .cloned();
+    h.app.screens.detail.open(id, order, &mut h.app.ctx);
     h.app.route = Route::Detail;
-    h.app.detail = Some(comanda_tui::app::DetailState::new(id, order, 1));
+    h.app.ctx.pending.clear();
 }
 
 #[test]
@@ -175,14 +188,14 @@ fn order_detail() {
     });
     snap("detail_finished_admin", Options::default(), |h| {
         admin(h);
-        h.app.orders.orders = orders(12, |id| id % 3 + 1);
-        h.app.orders.load = Load::Loaded;
+        h.app.screens.orders.orders = orders(12, |id| id % 3 + 1);
+        h.app.screens.orders.load = Load::Loaded;
         open_detail(h, 10); // finished, another customer
     });
     snap("detail_empty_pending", Options::default(), |h| {
         customer(h);
         with_orders(h, 12);
-        if let Some(o) = h.app.orders.orders.iter_mut().find(|o| o.id == 7) {
+        if let Some(o) = h.app.screens.orders.orders.iter_mut().find(|o| o.id == 7) {
             o.items.clear();
             o.total_cents = 0;
         }
@@ -190,8 +203,8 @@ fn order_detail() {
     });
     snap("detail_loading", Options::default(), |h| {
         customer(h);
-        open_detail(h, 42);
-        h.app.pending.push((1, "loading the order"));
+        h.app.screens.detail.open(42, None, &mut h.app.ctx);
+        h.app.route = Route::Detail;
     });
     snap("detail_confirm_cancel", Options::default(), |h| {
         customer(h);
@@ -202,18 +215,16 @@ fn order_detail() {
     snap("detail_picker", Options::default(), |h| {
         customer(h);
         with_orders(h, 12);
-        h.app.menu.items = menu();
-        h.app.menu.load = Load::Loaded;
         open_detail(h, 11);
+        h.app.screens.detail.menu.set(menu());
         h.key(KeyCode::Char('a'));
         h.key(KeyCode::Down);
     });
     snap("detail_quantity", Options::default(), |h| {
         customer(h);
         with_orders(h, 12);
-        h.app.menu.items = menu();
-        h.app.menu.load = Load::Loaded;
         open_detail(h, 11);
+        h.app.screens.detail.menu.set(menu());
         h.key(KeyCode::Char('a'));
         h.key(KeyCode::Enter);
         h.ctrl('u');
@@ -233,26 +244,29 @@ fn menu_screen() {
     snap("menu_customer", Options::default(), |h| {
         customer(h);
         h.app.route = Route::Menu;
-        h.app.menu.items = menu().into_iter().filter(|i| i.available).collect();
-        h.app.menu.load = Load::Loaded;
+        h.app.screens.menu.items = menu().into_iter().filter(|i| i.available).collect();
+        h.app.screens.menu.load = Load::Loaded;
     });
     snap("menu_admin", Options::default(), |h| {
         admin(h);
         h.app.route = Route::Menu;
-        h.app.menu.items = menu();
-        h.app.menu.load = Load::Loaded;
+        h.app.screens.menu.items = menu();
+        h.app.screens.menu.load = Load::Loaded;
         h.key(KeyCode::Char('G'));
     });
     snap("menu_admin_new_item", Options::default(), |h| {
         admin(h);
         h.app.route = Route::Menu;
-        h.app.menu.items = menu();
-        h.app.menu.load = Load::Loaded;
+        h.app.screens.menu.items = menu();
+        h.app.screens.menu.load = Load::Loaded;
         h.key(KeyCode::Char('n'));
         h.chars("Calabresa Especial da Casa com Borda Recheada");
         h.key(KeyCode::Tab);
-        h.ctrl('u');
+        // The size is a choice: letters that start no size are refused.
         h.chars("huge");
+        h.key(KeyCode::Right);
+        h.key(KeyCode::Tab);
+        h.chars("12.345");
         h.key(KeyCode::Enter);
     });
     snap("menu_loading", Options::default(), |h| {
@@ -287,23 +301,23 @@ fn profile_and_users() {
         long.email = "someone.with.a.really.long.address@restaurant-example.com".into();
         long.is_active = false;
         users.push(long);
-        h.app.users.users = users;
-        h.app.users.load = Load::Loaded;
+        h.app.screens.users.users = users;
+        h.app.screens.users.load = Load::Loaded;
         h.key(KeyCode::Down);
     });
     snap("users_promote_confirm", Options::default(), |h| {
         admin(h);
         h.app.route = Route::Users;
-        h.app.users.users = vec![user(1, "admin", true), user(2, "maria", false)];
-        h.app.users.load = Load::Loaded;
+        h.app.screens.users.users = vec![user(1, "admin", true), user(2, "maria", false)];
+        h.app.screens.users.load = Load::Loaded;
         h.key(KeyCode::Down);
         h.key(KeyCode::Char('p'));
     });
     snap("users_search_empty", Options::default(), |h| {
         admin(h);
         h.app.route = Route::Users;
-        h.app.users.q = "nobody".into();
-        h.app.users.load = Load::Loaded;
+        h.app.screens.users.search.set("nobody");
+        h.app.screens.users.load = Load::Loaded;
     });
 }
 
@@ -314,7 +328,7 @@ fn customers_have_no_users_tab() {
     h.key(KeyCode::Char('4'));
     assert_eq!(h.app.route, Route::Orders);
     h.key(KeyCode::Char('?'));
-    assert!(matches!(h.app.popup, Some(Popup::Help)));
+    assert!(h.app.help.is_some());
     assert!(!h.screen().contains("Users tab"));
 }
 
@@ -326,18 +340,15 @@ fn keys_confirm_and_quit() {
     open_detail(&mut h, 11);
     h.key(KeyCode::Char('c'));
     assert!(matches!(
-        h.app.popup,
-        Some(Popup::Confirm {
-            on_yes: Confirmed::CancelOrder(11),
-            ..
-        })
+        &h.app.screens.detail.popup,
+        Some(Popup::Confirm(c)) if c.on_yes == Yes::Cancel
     ));
     h.key(KeyCode::Char('n'));
-    assert!(h.app.popup.is_none());
-    assert!(h.app.pending.is_empty(), "n must not send anything");
+    assert!(h.app.screens.detail.popup.is_none());
+    assert!(h.app.ctx.pending.is_empty(), "n must not send anything");
     h.key(KeyCode::Char('c'));
     h.key(KeyCode::Char('y'));
-    assert_eq!(h.app.busy_label(), Some("cancelling"));
+    assert_eq!(h.app.ctx.busy_label(), Some("cancelling"));
     h.key(KeyCode::Char('q'));
     assert_eq!(h.app.route, Route::Orders);
     assert!(!h.app.quit);
@@ -346,7 +357,6 @@ fn keys_confirm_and_quit() {
     let mut h = harness(80, 24, Options::default());
     h.ctrl('c');
     assert!(h.app.quit, "Ctrl-C quits even from a text field");
-    let _ = PromptKind::FilterMenu;
 }
 
 #[test]
@@ -366,20 +376,21 @@ fn more_states() {
     snap("menu_error", Options::default(), |h| {
         customer(h);
         h.app.route = Route::Menu;
-        h.app.menu.load = Load::Failed("the server failed (500); try again later".into());
-        h.app.set_error("the server failed (500); try again later");
+        h.app.screens.menu.load = Load::Failed("the server failed (500); try again later".into());
+        h.app
+            .ctx
+            .set_error("the server failed (500); try again later");
     });
     snap("login_no_keyring", Options::default(), |h| {
         h.app
+            .ctx
             .set_info("No OS keyring found: this session is kept in memory only");
     });
     snap("detail_error", Options::default(), |h| {
         customer(h);
         open_detail(h, 404);
-        if let Some(d) = h.app.detail.as_mut() {
-            d.load = Load::Failed("Order not found".into());
-        }
-        h.app.set_error("Order not found");
+        h.app.screens.detail.load = Load::Failed("Order not found".into());
+        h.app.ctx.set_error("Order not found");
     });
     snap("orders_admin_help_then_esc", Options::default(), |h| {
         admin(h);

@@ -113,12 +113,17 @@ pub struct ListFilter {
     /// Only this user's orders (None: everybody's).
     pub user_id: Option<i64>,
     pub status: Option<OrderStatus>,
+    /// Search text (`GET /orders/?q=`): see [`search`].
+    pub q: Option<String>,
     pub offset: i64,
     pub limit: i64,
 }
 
 /// A page of orders, newest first, with their items, in one query.
 pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<Vec<Order>, sqlx::Error> {
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        return search(ex, f, q).await;
+    }
     const BY_USER: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
          i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
          FROM (SELECT * FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3) \
@@ -154,6 +159,41 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<Vec<Order>, sqlx::Error>
         };
         q.fetch_all(c).await
     })?;
+    Ok(fold(rows))
+}
+
+/// A page of the orders of `list` whose number, status, total as money text (`86.00`) or
+/// a line's flavor contains `q` (case-insensitively; `%` and `_` match themselves); across
+/// every user's orders (no `user_id`) also the customer's username.
+async fn search(ex: Ex<'_>, f: &ListFilter, q: &str) -> Result<Vec<Order>, sqlx::Error> {
+    // $1 user (0: any), $4 status ('': any), $5 the LIKE pattern. Money text is built the
+    // same way in both dialects: whole units, '.', two digits.
+    const SQL: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         FROM (SELECT * FROM orders s WHERE ($1 = 0 OR s.user_id = $1) AND ($4 = '' OR s.status = $4) \
+           AND (CAST(s.id AS TEXT) LIKE $5 ESCAPE '\\' OR s.status LIKE $5 ESCAPE '\\' \
+             OR (CAST(s.total_cents / 100 AS TEXT) || '.' || CASE WHEN s.total_cents % 100 < 10 \
+                 THEN '0' ELSE '' END || CAST(s.total_cents % 100 AS TEXT)) LIKE $5 ESCAPE '\\' \
+             OR EXISTS (SELECT 1 FROM order_items f WHERE f.order_id = s.id \
+                 AND lower(f.flavor) LIKE $5 ESCAPE '\\') \
+             OR ($1 = 0 AND EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id \
+                 AND u.username_key LIKE $5 ESCAPE '\\'))) \
+           ORDER BY s.id DESC LIMIT $2 OFFSET $3) \
+         o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
+    // No order holds NUL, and PostgreSQL refuses it in a text parameter.
+    if q.contains('\0') {
+        return Ok(Vec::new());
+    }
+    let pattern = format!("%{}%", super::users::escape_like(&q.to_lowercase()));
+    let status = f.status.map_or("", OrderStatus::as_str);
+    let rows: Vec<JoinRow> = on!(ex, c => sqlx::query_as(SQL)
+        .bind(f.user_id.unwrap_or(0))
+        .bind(f.limit)
+        .bind(f.offset)
+        .bind(status)
+        .bind(&pattern)
+        .fetch_all(c)
+        .await)?;
     Ok(fold(rows))
 }
 

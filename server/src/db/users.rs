@@ -119,7 +119,7 @@ pub async fn list(
 }
 
 /// `%`, `_` and `\` match themselves.
-fn escape_like(s: &str) -> String {
+pub(super) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         if matches!(ch, '%' | '_' | '\\') {

@@ -145,7 +145,9 @@ async fn create_order(
     Ok((StatusCode::CREATED, axum::Json(order)))
 }
 
-/// The caller's orders, or everybody's (`scope=all`, admins), newest first.
+/// The caller's orders, or everybody's (`scope=all`, admins), newest first; `status` and
+/// the search `q` (number, status, flavor, total as `86.00`; with `scope=all` also the
+/// customer's username) narrow them together.
 #[utoipa::path(get, path = "/orders", tag = "orders", security(("oauth2" = [])),
     params(OrderQuery),
     responses(
@@ -170,6 +172,7 @@ async fn list_orders(
     let filter = db::orders::ListFilter {
         user_id,
         status: q.status,
+        q: q.q,
         offset,
         limit,
     };

@@ -9,4 +9,5 @@ mod basics;
 mod events;
 mod menu;
 mod orders;
+mod orders_search;
 mod users;

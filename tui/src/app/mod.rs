@@ -1,158 +1,48 @@
-//! The app in the Elm style: one state (`App`), one `Action` enum, one `update`. Keys and
-//! background results are actions; requests run on tasks and come back as `Action::Done`,
-//! tagged so that results for a screen the user has left are dropped.
+//! The app in the Elm style: one state, one `Action` enum, one `update`. The app itself only
+//! routes (keys to the screen in front, then to the global keys; answers to the screen that
+//! asked; events to every screen), holds the session and draws the frame around the screens.
+//! Everything a screen does is in its module under `screens/`.
 
-mod detail;
-pub mod form;
-pub mod keys;
-mod login;
-mod menu;
-mod orders;
-mod popup;
-mod profile;
+mod ctx;
 mod session;
-mod users;
 
-use std::collections::{HashMap, HashSet};
-use std::future::Future;
 use std::time::{Duration, Instant};
 
-use comanda_common::{MenuItem, Message, Order, OrderList, Status, UserList, UserPublic};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use comanda_common::{Status, UserPublic};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
+};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+pub use ctx::{Ctx, Event, Live, STATUS_TTL, StatusLine};
+pub use session::AppMsg;
+
+use crate::api::ApiClient;
 use crate::api::events::LiveEvent;
-use crate::api::{ApiClient, ApiError, ApiResult};
-use crate::clock::Clock;
-use crate::theme::Theme;
+use crate::keys::{self, Global, KeyHelp, Nav};
+use crate::popups::confirm::Answer;
+use crate::popups::{Confirm, HelpView};
+use crate::screens::{Handled, Help, Msg, Route, Screens};
 
-pub use detail::DetailState;
-pub use login::{DemoAccounts, LoginMode, LoginState};
-pub use menu::MenuState;
-pub use orders::{OrdersState, StatusFilter};
-pub use popup::{Confirmed, Popup, PromptKind};
-pub use users::UsersState;
+pub use crate::screens::login::DemoAccounts;
 
-use keys::Cmd;
-
-/// How long a status line stays.
-pub const STATUS_TTL: Duration = Duration::from_secs(5);
-
-/// Where the user is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    Login,
-    Orders,
-    Detail,
-    Menu,
-    Profile,
-    Users,
-}
-
-impl Route {
-    /// The tab (1–4) the route belongs to.
-    pub fn tab(self) -> u8 {
-        match self {
-            Route::Login | Route::Orders | Route::Detail => 1,
-            Route::Menu => 2,
-            Route::Profile => 3,
-            Route::Users => 4,
-        }
-    }
-}
-
-/// Whether the list's data is there.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Load {
-    #[default]
-    Idle,
-    Loading,
-    Loaded,
-    Failed(String),
-}
-
-/// The state of the live updates stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Live {
-    Off,
-    Connecting,
-    Live,
-    Reconnecting,
-}
-
-#[derive(Debug, Clone)]
-pub struct StatusLine {
-    pub text: String,
-    pub error: bool,
-    pub at: Instant,
-}
+/// Two clicks on one row within this time are a double click.
+pub const DOUBLE_CLICK: Duration = Duration::from_millis(400);
 
 /// Everything that can happen to the app.
 #[derive(Debug)]
 pub enum Action {
     Key(KeyEvent),
-    /// Spinner and status expiry.
+    Mouse(MouseEvent),
+    /// Spinner, status expiry, and the screens' timers.
     Tick,
     Live(LiveEvent),
     /// A background request finished.
     Done {
         task: u64,
-        outcome: Box<Outcome>,
+        msg: Box<Msg>,
     },
-}
-
-/// The results of background work.
-#[derive(Debug)]
-pub enum Outcome {
-    Health(ApiResult<Status>),
-    StoreOpened {
-        note: Option<String>,
-        had_session: bool,
-    },
-    SessionChecked(ApiResult<UserPublic>),
-    LoggedIn(ApiResult<UserPublic>),
-    SignedUp(ApiResult<UserPublic>),
-    OrdersLoaded {
-        generation: u64,
-        offset: i64,
-        result: ApiResult<OrderList>,
-    },
-    OrderCreated(ApiResult<Order>),
-    OrderLoaded {
-        generation: u64,
-        result: ApiResult<Order>,
-    },
-    OrderChanged {
-        generation: u64,
-        verb: &'static str,
-        result: ApiResult<Order>,
-    },
-    MenuLoaded {
-        generation: u64,
-        result: ApiResult<Vec<MenuItem>>,
-    },
-    MenuChanged {
-        verb: &'static str,
-        result: ApiResult<MenuItem>,
-    },
-    UsersLoaded {
-        generation: u64,
-        offset: i64,
-        result: ApiResult<UserList>,
-    },
-    UserChanged {
-        verb: &'static str,
-        result: ApiResult<UserPublic>,
-    },
-    UserDeleted {
-        id: i64,
-        result: ApiResult<Message>,
-    },
-    CustomerName(ApiResult<UserPublic>),
-    ProfileSaved(ApiResult<UserPublic>),
-    AccountDeleted(ApiResult<Message>),
-    LoggedOut(ApiResult<()>),
 }
 
 /// How the app starts.
@@ -160,36 +50,31 @@ pub enum Outcome {
 pub struct Options {
     /// Open the OS keyring (else keep the store the client was built with: tests).
     pub os_keyring: bool,
-    /// Demo accounts to show on the login screen.
+    /// Demo accounts to show on the login screen (`comanda demo`).
     pub demo: Option<DemoAccounts>,
 }
 
+/// What a `y` on the app's own questions does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppYes {
+    Logout,
+    /// Leave `comanda demo` (its data goes with it).
+    QuitDemo,
+}
+
 pub struct App {
-    pub api: ApiClient,
-    tx: Option<UnboundedSender<Action>>,
-    pub clock: Clock,
-    pub theme: Theme,
-    pub options: Options,
+    pub ctx: Ctx,
+    pub screens: Screens,
     pub route: Route,
-    pub me: Option<UserPublic>,
-    pub login: LoginState,
-    pub orders: OrdersState,
-    pub detail: Option<DetailState>,
-    pub menu: MenuState,
-    pub users: UsersState,
-    /// Customer names for the admins' "all orders" view.
-    pub names: HashMap<i64, String>,
-    names_asked: HashSet<i64>,
-    pub popup: Option<Popup>,
-    pub status: Option<StatusLine>,
-    /// Requests in flight: (task, what it does).
-    pub pending: Vec<(u64, &'static str)>,
-    next_task: u64,
-    next_generation: u64,
-    pub spinner: usize,
-    pub live: Live,
-    live_task: Option<JoinHandle<()>>,
+    /// The help popup, over everything.
+    pub help: Option<HelpView>,
+    /// The app's own question (log out, leave the demo).
+    pub confirm: Option<Confirm<AppYes>>,
     pub quit: bool,
+    /// Ctrl-Z: the terminal loop suspends the process, then repaints.
+    pub suspend: bool,
+    live_task: Option<JoinHandle<()>>,
+    last_click: Option<(Instant, u16, u16)>,
 }
 
 impl App {
@@ -198,89 +83,20 @@ impl App {
     /// requests are only recorded as pending.
     pub fn new(api: ApiClient, tx: Option<UnboundedSender<Action>>, options: Options) -> App {
         App {
-            login: LoginState::new(options.demo.clone()),
-            api,
-            tx,
-            clock: Clock::system(),
-            theme: Theme::from_env(),
-            options,
+            screens: Screens::new(&options),
+            ctx: Ctx::new(api, tx, options),
             route: Route::Login,
-            me: None,
-            orders: OrdersState::default(),
-            detail: None,
-            menu: MenuState::default(),
-            users: UsersState::default(),
-            names: HashMap::new(),
-            names_asked: HashSet::new(),
-            popup: None,
-            status: None,
-            pending: Vec::new(),
-            next_task: 1,
-            next_generation: 1,
-            spinner: 0,
-            live: Live::Off,
-            live_task: None,
+            help: None,
+            confirm: None,
             quit: false,
+            suspend: false,
+            live_task: None,
+            last_click: None,
         }
-    }
-
-    pub fn server_url(&self) -> &str {
-        self.api.base_url()
     }
 
     pub fn is_admin(&self) -> bool {
-        self.me.as_ref().is_some_and(|u| u.is_admin)
-    }
-
-    fn fresh_generation(&mut self) -> u64 {
-        self.next_generation += 1;
-        self.next_generation
-    }
-
-    /// Runs `fut` in the background; its outcome comes back as `Action::Done`.
-    pub fn spawn<F>(&mut self, label: &'static str, fut: F)
-    where
-        F: Future<Output = Outcome> + Send + 'static,
-    {
-        let task = self.next_task;
-        self.next_task += 1;
-        self.pending.push((task, label));
-        if let Some(tx) = self.tx.clone() {
-            tokio::spawn(async move {
-                let outcome = fut.await;
-                let _ = tx.send(Action::Done {
-                    task,
-                    outcome: Box::new(outcome),
-                });
-            });
-        }
-    }
-
-    pub fn set_error(&mut self, text: impl Into<String>) {
-        let text = one_line(&text.into());
-        tracing::info!(%text, "status error");
-        self.status = Some(StatusLine {
-            text,
-            error: true,
-            at: Instant::now(),
-        });
-    }
-
-    pub fn set_info(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusLine {
-            text: one_line(&text.into()),
-            error: false,
-            at: Instant::now(),
-        });
-    }
-
-    /// Shows an error; a rejected refresh ends the session.
-    fn fail(&mut self, e: ApiError) {
-        if e == ApiError::SessionEnded {
-            self.end_session(Some(e.to_string()));
-        } else {
-            self.set_error(e.to_string());
-        }
+        self.ctx.is_admin()
     }
 
     /// The one place the app changes state.
@@ -291,162 +107,280 @@ impl App {
                     self.on_key(key);
                 }
             }
+            Action::Mouse(m) => self.on_mouse(m),
             Action::Tick => {
-                if !self.pending.is_empty() {
-                    self.spinner = self.spinner.wrapping_add(1);
+                if !self.ctx.pending.is_empty() {
+                    self.ctx.spinner = self.ctx.spinner.wrapping_add(1);
                 }
                 if self
+                    .ctx
                     .status
                     .as_ref()
                     .is_some_and(|s| s.at.elapsed() > STATUS_TTL)
                 {
-                    self.status = None;
+                    self.ctx.status = None;
                 }
+                self.screens.tick(self.route, &mut self.ctx);
             }
             Action::Live(ev) => self.on_live(ev),
-            Action::Done { task, outcome } => {
-                self.pending.retain(|(t, _)| *t != task);
-                self.on_outcome(*outcome);
+            Action::Done { task, msg } => {
+                self.ctx.pending.retain(|(t, _)| *t != task);
+                match *msg {
+                    Msg::App(m) => self.on_app_msg(m),
+                    other => self.screens.update(other, &mut self.ctx),
+                }
             }
+        }
+        self.run_events();
+    }
+
+    /// Raises an app event and acts on it at once (tests, and the terminal loop).
+    pub fn raise(&mut self, ev: Event) {
+        self.ctx.emit(ev);
+        self.run_events();
+    }
+
+    /// Acts on the events raised while handling an action: the app's own first, then
+    /// every screen sees each one.
+    fn run_events(&mut self) {
+        // Bounded: a screen answering an event with an event cannot loop for ever.
+        for _ in 0..64 {
+            let Some(ev) = self.ctx.next_event() else {
+                return;
+            };
+            match &ev {
+                Event::SignedIn(me) => self.begin_session(me.clone()),
+                Event::SessionEnded(_) => self.end_session(),
+                Event::Logout { all } => self.logout(*all),
+                Event::Show(route) => self.show(*route),
+                Event::Back => self.back(),
+                _ => {}
+            }
+            self.screens.on_event(&ev, &mut self.ctx);
         }
     }
 
     fn on_key(&mut self, key: KeyEvent) {
         // Ctrl-C quits from anywhere, at once.
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        if keys::is_ctrl_c(&key) {
             self.quit = true;
             return;
         }
-        if self.popup.is_some() {
-            self.popup_key(key);
-            return;
-        }
-        if self.route == Route::Login {
-            self.login_key(key);
-            return;
-        }
-        let admin = self.is_admin();
-        let table = self.key_table();
-        if let Some(cmd) = keys::lookup(table, &key, admin) {
-            self.screen_cmd(cmd);
-        } else if let Some(cmd) = keys::lookup(keys::GLOBAL, &key, admin) {
-            self.global_cmd(cmd);
-        }
-    }
-
-    /// The key table of the current screen.
-    pub fn key_table(&self) -> &'static [keys::Binding] {
-        match self.route {
-            Route::Login => keys::LOGIN,
-            Route::Orders => keys::ORDERS,
-            Route::Detail => keys::DETAIL,
-            Route::Menu => keys::MENU,
-            Route::Profile => keys::PROFILE,
-            Route::Users => keys::USERS,
-        }
-    }
-
-    pub(super) fn global_cmd(&mut self, cmd: Cmd) {
-        match cmd {
-            Cmd::Help => self.popup = Some(Popup::Help),
-            Cmd::Quit => self.quit = true,
-            Cmd::Back => self.back(),
-            Cmd::Tab(n) => self.open_tab(n),
-            Cmd::Logout => {
-                self.popup = Some(Popup::Confirm {
-                    question: "Log out of this session?".into(),
-                    on_yes: Confirmed::Logout { all: false },
-                })
+        if let Some(help) = self.help.as_mut() {
+            if !help.key(&key) {
+                self.help = None;
             }
-            _ => {}
+            return;
+        }
+        if self.confirm.is_some() {
+            match Confirm::key(&mut self.confirm, &key) {
+                Answer::Yes(AppYes::Logout) => self.ctx.emit(Event::Logout { all: false }),
+                Answer::Yes(AppYes::QuitDemo) => self.quit = true,
+                Answer::Help => self.open_help(Confirm::<AppYes>::help()),
+                Answer::No | Answer::Open => {}
+            }
+            return;
+        }
+        match self.screens.key(self.route, key, &mut self.ctx) {
+            Handled::Yes => {}
+            Handled::Help => self.open_help(self.screens.help(self.route, &self.ctx)),
+            Handled::No if self.route.global_keys() => self.global_key(key),
+            Handled::No => {}
         }
     }
 
+    fn global_key(&mut self, key: KeyEvent) {
+        if let Some(cmd) = keys::lookup(keys::GLOBAL, &key, self.is_admin()) {
+            match cmd {
+                Global::Help => self.open_help(self.screens.help(self.route, &self.ctx)),
+                Global::Back => self.back(),
+                Global::Logout => {
+                    self.confirm = Some(Confirm::new("Log out of this session?", AppYes::Logout))
+                }
+                Global::Suspend => self.suspend = true,
+            }
+            return;
+        }
+        if let KeyCode::Char(c) = key.code
+            && let Some(n) = c.to_digit(10)
+        {
+            self.open_tab(n as u8);
+        }
+    }
+
+    /// The tabs this user has, with the screen each opens.
+    pub fn tabs(&self) -> Vec<(crate::screens::Tab, Route)> {
+        if self.ctx.me.is_none() {
+            return Vec::new();
+        }
+        Route::tabs()
+            .into_iter()
+            .filter(|(t, _)| t.who.admits(self.is_admin()))
+            .collect()
+    }
+
+    pub fn open_tab(&mut self, n: u8) {
+        if let Some((_, route)) = self.tabs().into_iter().find(|(t, _)| t.n == n) {
+            self.show(route);
+        }
+    }
+
+    /// Shows `route`, which loads what it has not loaded yet.
+    pub fn show(&mut self, route: Route) {
+        self.route = route;
+        self.screens.enter(route, &mut self.ctx);
+    }
+
+    /// `q`: back to the tab's list from a screen inside it; else quit (the demo asks first).
     fn back(&mut self) {
-        match self.route {
-            Route::Detail => {
-                self.detail = None;
-                self.route = Route::Orders;
+        let tab_screen = self
+            .tabs()
+            .into_iter()
+            .find(|(t, _)| t.n == self.route.in_tab())
+            .map(|(_, r)| r);
+        match tab_screen {
+            Some(r) if r != self.route => self.show(r),
+            _ if self.ctx.options.demo.is_some() => {
+                self.confirm = Some(Confirm::new(
+                    "Leave the demo? Its data is deleted.",
+                    AppYes::QuitDemo,
+                ))
             }
             _ => self.quit = true,
         }
     }
 
-    fn open_tab(&mut self, n: u8) {
-        match n {
-            1 => {
-                self.detail = None;
-                self.route = Route::Orders;
-                if self.orders.load == Load::Idle {
-                    self.reload_orders();
+    /// Help for what is in front, with the keys that work everywhere when they apply.
+    fn open_help(&mut self, help: Help) {
+        let mut entries = help.keys;
+        if help.global {
+            entries.push(KeyHelp::section("Everywhere"));
+            let shown: Vec<&str> = entries.iter().map(|k| k.label).collect();
+            let mut more: Vec<KeyHelp> = keys::GLOBAL
+                .iter()
+                .filter(|b| b.who.admits(self.is_admin()))
+                .map(|b| b.help())
+                .filter(|k| !shown.contains(&k.label))
+                .collect();
+            // The tab keys come from the router, the tabs this user has.
+            let tabs: Vec<KeyHelp> = self
+                .tabs()
+                .into_iter()
+                .map(|(t, _)| KeyHelp {
+                    label: TAB_LABELS.get(t.n as usize).copied().unwrap_or("?"),
+                    desc: t.help,
+                    hint: None,
+                })
+                .collect();
+            more.splice(1..1, tabs);
+            more.push(keys::QUIT_HELP);
+            entries.extend(more);
+        }
+        self.help = Some(HelpView {
+            title: help.title,
+            entries,
+            scroll: 0,
+        });
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) {
+        if self.help.is_some() {
+            if let Some(help) = self.help.as_mut() {
+                match m.kind {
+                    MouseEventKind::ScrollDown => help.scroll_by(Nav::Down, 1),
+                    MouseEventKind::ScrollUp => help.scroll_by(Nav::Up, 1),
+                    _ => {}
                 }
             }
-            2 => {
-                self.detail = None;
-                self.route = Route::Menu;
-                if self.menu.load == Load::Idle {
-                    self.reload_menu();
+            return;
+        }
+        if self.confirm.is_some() || self.screens.modal_open(self.route, &self.ctx) {
+            return;
+        }
+        let body = self.ctx.body.get();
+        match m.kind {
+            MouseEventKind::ScrollDown => self.screens.nav(self.route, Nav::Down, &mut self.ctx),
+            MouseEventKind::ScrollUp => self.screens.nav(self.route, Nav::Up, &mut self.ctx),
+            MouseEventKind::Down(MouseButton::Left) => {
+                if m.row + 1 == body.y {
+                    let hit = crate::ui::tab_at(self, m.column);
+                    if let Some(n) = hit {
+                        self.open_tab(n);
+                    }
+                    return;
                 }
-            }
-            3 => {
-                self.detail = None;
-                self.route = Route::Profile;
-            }
-            4 if self.is_admin() => {
-                self.detail = None;
-                self.route = Route::Users;
-                if self.users.load == Load::Idle {
-                    self.reload_users();
+                if m.row < body.y || m.row >= body.bottom() {
+                    return;
                 }
+                let now = Instant::now();
+                let double = self.last_click.is_some_and(|(at, x, y)| {
+                    now.duration_since(at) < DOUBLE_CLICK && y == m.row && x.abs_diff(m.column) < 3
+                });
+                self.last_click = if double {
+                    None
+                } else {
+                    Some((now, m.column, m.row))
+                };
+                self.screens
+                    .click(self.route, body, m.column, m.row, double, &mut self.ctx);
             }
             _ => {}
         }
+        self.run_events();
     }
 
-    fn screen_cmd(&mut self, cmd: Cmd) {
-        match self.route {
-            Route::Login => {}
-            Route::Orders => self.orders_cmd(cmd),
-            Route::Detail => self.detail_cmd(cmd),
-            Route::Menu => self.menu_cmd(cmd),
-            Route::Profile => self.profile_cmd(cmd),
-            Route::Users => self.users_cmd(cmd),
+    fn on_app_msg(&mut self, m: AppMsg) {
+        session::on_app_msg(self, m);
+    }
+
+    /// Signed in: keep who, show the orders and start the live updates.
+    fn begin_session(&mut self, me: UserPublic) {
+        tracing::info!(user_id = me.id, "signed in");
+        self.ctx.names.insert(me.id, me.username.clone());
+        self.ctx.me = Some(me);
+        self.help = None;
+        self.confirm = None;
+        self.route = Route::Orders;
+        self.start_live();
+    }
+
+    /// Back to the login screen (the screens clear themselves on the same event).
+    fn end_session(&mut self) {
+        self.stop_live();
+        self.ctx.sign_out();
+        self.help = None;
+        self.confirm = None;
+        self.route = Route::Login;
+    }
+
+    /// Ends this session on the server (all of them with `all`) and forgets it here.
+    fn logout(&mut self, all: bool) {
+        let api = self.ctx.api.clone();
+        self.ctx.spawn("logging out", async move {
+            AppMsg::LoggedOut(api.logout(all).await)
+        });
+        self.ctx.emit(Event::SessionEnded(None));
+        self.ctx.set_info(if all {
+            "Logged out of every session"
+        } else {
+            "Logged out"
+        });
+    }
+
+    /// The health check's answer, for the status bar.
+    fn on_health(&mut self, r: crate::api::ApiResult<Status>) {
+        if let Err(e) = r {
+            self.ctx.set_error(e.to_string());
         }
     }
-
-    /// A short line for the spinner: what is in flight.
-    pub fn busy_label(&self) -> Option<&'static str> {
-        self.pending.last().map(|(_, l)| *l)
-    }
 }
+
+/// How the tab keys are written, by tab number.
+const TAB_LABELS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 impl Drop for App {
     // The live stream is a detached task: end it with the app.
     fn drop(&mut self) {
         self.stop_live();
-    }
-}
-
-/// A status line is one line: control characters (a newline in a server's message) become spaces.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-/// Moves a selection in a list of `len` rows.
-pub fn move_selection(selected: usize, len: usize, cmd: Cmd, page: usize) -> usize {
-    if len == 0 {
-        return 0;
-    }
-    let last = len - 1;
-    match cmd {
-        Cmd::Up => selected.saturating_sub(1),
-        Cmd::Down => (selected + 1).min(last),
-        Cmd::PageUp => selected.saturating_sub(page),
-        Cmd::PageDown => (selected + page).min(last),
-        Cmd::Top => 0,
-        Cmd::Bottom => last,
-        _ => selected.min(last),
     }
 }

@@ -1,24 +1,37 @@
-//! The session's life and the answers of background work: start-up (health, keyring, saved
-//! session), signing in and out, the live order events, and the dispatch of every outcome.
+//! The session's life: start-up (health, keyring, saved session), the answers that belong
+//! to the app rather than a screen, and the live order events.
 
-use comanda_common::UserPublic;
+use comanda_common::{Status, UserPublic};
 
-use super::{Action, App, Live, MenuState, OrdersState, Outcome, Route, UsersState};
-use crate::api::ApiError;
+use super::{Action, App, Event, Live};
 use crate::api::events::{LiveEvent, run_live};
+use crate::api::{ApiError, ApiResult};
+
+/// Answers of the app's own background work.
+#[derive(Debug)]
+pub enum AppMsg {
+    Health(ApiResult<Status>),
+    StoreOpened {
+        note: Option<String>,
+        had_session: bool,
+    },
+    SessionChecked(ApiResult<UserPublic>),
+    CustomerName(ApiResult<UserPublic>),
+    LoggedOut(ApiResult<()>),
+}
 
 impl App {
     /// The first background work, started right after the first frame is painted:
     /// the health check, the keyring, and the saved session.
     pub fn start(&mut self) {
-        let api = self.api.clone();
-        self.spawn("checking the server", async move {
-            Outcome::Health(api.health().await)
+        let api = self.ctx.api.clone();
+        self.ctx.spawn("checking the server", async move {
+            AppMsg::Health(api.health().await)
         });
-        let api = self.api.clone();
-        let os = self.options.os_keyring;
-        self.login.restoring = true;
-        self.spawn("opening the keyring", async move {
+        let api = self.ctx.api.clone();
+        let os = self.ctx.options.os_keyring;
+        self.screens.login.restoring = true;
+        self.ctx.spawn("opening the keyring", async move {
             let mut note = None;
             if os {
                 let url = api.base_url().to_owned();
@@ -34,125 +47,15 @@ impl App {
                 }
             }
             let had_session = api.restore_session().await;
-            Outcome::StoreOpened { note, had_session }
+            AppMsg::StoreOpened { note, had_session }
         });
-    }
-
-    pub(super) fn on_outcome(&mut self, outcome: Outcome) {
-        match outcome {
-            Outcome::Health(Ok(_)) => {}
-            Outcome::Health(Err(e)) => self.set_error(e.to_string()),
-            Outcome::StoreOpened { note, had_session } => {
-                if let Some(note) = note {
-                    self.set_info(note);
-                }
-                if had_session {
-                    let api = self.api.clone();
-                    self.spawn("restoring the session", async move {
-                        Outcome::SessionChecked(api.me().await)
-                    });
-                } else {
-                    self.login.restoring = false;
-                }
-            }
-            Outcome::SessionChecked(result) => {
-                self.login.restoring = false;
-                match result {
-                    Ok(me) => self.begin_session(me),
-                    Err(e) => self.fail(e),
-                }
-            }
-            Outcome::LoggedIn(r) => self.on_logged_in(r),
-            Outcome::SignedUp(r) => self.on_signed_up(r),
-            Outcome::OrdersLoaded {
-                generation,
-                offset,
-                result,
-            } => self.on_orders_loaded(generation, offset, result),
-            Outcome::OrderCreated(r) => self.on_order_created(r),
-            Outcome::OrderLoaded { generation, result } => self.on_order_loaded(generation, result),
-            Outcome::OrderChanged {
-                generation,
-                verb,
-                result,
-            } => self.on_order_changed(generation, verb, result),
-            Outcome::MenuLoaded { generation, result } => self.on_menu_loaded(generation, result),
-            Outcome::MenuChanged { verb, result } => self.on_menu_changed(verb, result),
-            Outcome::UsersLoaded {
-                generation,
-                offset,
-                result,
-            } => self.on_users_loaded(generation, offset, result),
-            Outcome::UserChanged { verb, result } => self.on_user_changed(verb, result),
-            Outcome::UserDeleted { id, result } => self.on_user_deleted(id, result),
-            Outcome::CustomerName(Ok(u)) => {
-                self.names.insert(u.id, u.username);
-            }
-            Outcome::CustomerName(Err(e)) => {
-                if e == ApiError::SessionEnded {
-                    self.fail(e);
-                }
-            }
-            Outcome::ProfileSaved(r) => self.on_profile_saved(r),
-            Outcome::AccountDeleted(r) => match r {
-                Ok(_) => {
-                    let api = self.api.clone();
-                    self.spawn("forgetting the session", async move {
-                        api.forget_session().await;
-                        Outcome::LoggedOut(Ok(()))
-                    });
-                    self.end_session(Some("Account deleted".into()));
-                }
-                Err(e) => self.fail(e),
-            },
-            Outcome::LoggedOut(r) => {
-                if let Err(e) = r {
-                    tracing::info!(error = %e, "logout did not reach the server");
-                }
-            }
-        }
-    }
-
-    /// Signed in as `me`: open the orders and start the live updates.
-    pub(super) fn begin_session(&mut self, me: UserPublic) {
-        tracing::info!(user_id = me.id, "signed in");
-        self.names.insert(me.id, me.username.clone());
-        self.me = Some(me);
-        self.login.reset_after_sign_in();
-        self.route = Route::Orders;
-        self.orders = OrdersState::default();
-        self.menu = MenuState::default();
-        self.users = UsersState::default();
-        self.detail = None;
-        self.popup = None;
-        self.reload_orders();
-        self.start_live();
-    }
-
-    /// Back to the login screen, `message` under the form.
-    pub fn end_session(&mut self, message: Option<String>) {
-        self.stop_live();
-        self.me = None;
-        self.detail = None;
-        self.popup = None;
-        self.orders = OrdersState::default();
-        self.menu = MenuState::default();
-        self.users = UsersState::default();
-        self.names.clear();
-        self.names_asked.clear();
-        self.route = Route::Login;
-        self.login.restoring = false;
-        self.login.error = message;
-        self.login.focus_password_or_identifier();
-        // Drop every answer still in flight for the old session.
-        self.next_generation += 1;
     }
 
     pub(super) fn start_live(&mut self) {
         self.stop_live();
-        self.live = Live::Connecting;
-        let Some(tx) = self.tx.clone() else { return };
-        let api = self.api.clone();
+        self.ctx.live = Live::Connecting;
+        let Some(tx) = self.ctx.sender() else { return };
+        let api = self.ctx.api.clone();
         let (ltx, mut lrx) = tokio::sync::mpsc::unbounded_channel();
         let forward = tokio::spawn(async move {
             while let Some(ev) = lrx.recv().await {
@@ -172,29 +75,65 @@ impl App {
         if let Some(h) = self.live_task.take() {
             h.abort();
         }
-        self.live = Live::Off;
+        self.ctx.live = Live::Off;
     }
 
     pub(super) fn on_live(&mut self, ev: LiveEvent) {
-        if self.me.is_none() {
+        if self.ctx.me.is_none() {
             return;
         }
         match ev {
-            LiveEvent::Connected => self.live = Live::Live,
+            LiveEvent::Connected => self.ctx.live = Live::Live,
             LiveEvent::Reconnecting(why) => {
-                if self.live != Live::Reconnecting {
+                if self.ctx.live != Live::Reconnecting {
                     tracing::info!(%why, "live updates reconnecting");
                 }
-                self.live = Live::Reconnecting;
+                self.ctx.live = Live::Reconnecting;
             }
-            LiveEvent::Order(order) => self.on_order_event(*order),
-            LiveEvent::Reset => {
-                self.reload_orders();
-                if let Some(id) = self.detail.as_ref().map(|d| d.id) {
-                    self.load_order(id);
-                }
+            LiveEvent::Order(order) => self.ctx.emit(Event::OrderChanged(order)),
+            LiveEvent::Reset => self.ctx.emit(Event::Reset),
+            LiveEvent::SessionEnded => self
+                .ctx
+                .emit(Event::SessionEnded(Some(crate::api::SESSION_ENDED.into()))),
+        }
+    }
+}
+
+pub(super) fn on_app_msg(app: &mut App, m: AppMsg) {
+    match m {
+        AppMsg::Health(r) => app.on_health(r),
+        AppMsg::StoreOpened { note, had_session } => {
+            if let Some(note) = note {
+                app.ctx.set_info(note);
             }
-            LiveEvent::SessionEnded => self.end_session(Some(crate::api::SESSION_ENDED.into())),
+            if had_session {
+                let api = app.ctx.api.clone();
+                app.ctx.spawn("restoring the session", async move {
+                    AppMsg::SessionChecked(api.me().await)
+                });
+            } else {
+                app.screens.login.restoring = false;
+            }
+        }
+        AppMsg::SessionChecked(result) => {
+            app.screens.login.restoring = false;
+            match result {
+                Ok(me) => app.ctx.emit(Event::SignedIn(me)),
+                Err(e) => app.ctx.fail(e),
+            }
+        }
+        AppMsg::CustomerName(Ok(u)) => {
+            app.ctx.names.insert(u.id, u.username);
+        }
+        AppMsg::CustomerName(Err(e)) => {
+            if e == ApiError::SessionEnded {
+                app.ctx.fail(e);
+            }
+        }
+        AppMsg::LoggedOut(r) => {
+            if let Err(e) = r {
+                tracing::info!(error = %e, "logout did not reach the server");
+            }
         }
     }
 }

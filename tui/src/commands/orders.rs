@@ -16,6 +16,7 @@ pub async fn orders(api: &ApiClient, io: &mut Io, args: OrdersArgs) -> CommandRe
         status: args.status.map(Into::into),
         scope: args.all.then_some(OrderScope::All),
         user_id: args.user,
+        q: None,
     };
     let mut orders: Vec<Order> = Vec::new();
     loop {

@@ -7,31 +7,32 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use crate::app::{App, Load};
+use crate::screens::Load;
+use crate::theme::Theme;
 use crate::theme::ellipsize;
 
 /// A column: its header, and a fixed width or `None` to share what is left.
-pub(super) struct Col {
+pub struct Col {
     header: &'static str,
     width: Option<u16>,
     right: bool,
 }
 
-pub(super) const fn fixed(header: &'static str, width: u16) -> Col {
+pub const fn fixed(header: &'static str, width: u16) -> Col {
     Col {
         header,
         width: Some(width),
         right: false,
     }
 }
-pub(super) const fn num(header: &'static str, width: u16) -> Col {
+pub const fn num(header: &'static str, width: u16) -> Col {
     Col {
         header,
         width: Some(width),
         right: true,
     }
 }
-pub(super) const fn flex(header: &'static str) -> Col {
+pub const fn flex(header: &'static str) -> Col {
     Col {
         header,
         width: None,
@@ -59,14 +60,14 @@ fn cell(text: &str, width: u16, right: bool, style: Style) -> Cell<'static> {
 }
 
 /// How many rows a list has and which one is selected.
-pub(super) struct At {
-    pub(super) len: usize,
-    pub(super) selected: usize,
+pub struct At {
+    pub len: usize,
+    pub selected: usize,
 }
 
 /// A table whose cells are cut with `…` to their column, so no row ever wraps.
-pub(super) fn table(
-    app: &App,
+pub fn table(
+    theme: Theme,
     frame: &mut Frame,
     area: Rect,
     block: Block,
@@ -79,14 +80,14 @@ pub(super) fn table(
     let inner_w = inner.width.saturating_sub(2);
     // Only the rows on screen are built: the list can be long. The selection stays in view
     // (at the bottom when scrolling down), as a fresh TableState would place it.
-    let height = inner.height.saturating_sub(1).max(1) as usize;
+    let height = rows_in(area);
     let selected = selected.min(len.saturating_sub(1));
-    let start = (selected + 1).saturating_sub(height);
+    let start = first_row(selected, len, area);
     let ws = widths(cols, inner_w);
     let header = Row::new(
         cols.iter()
             .zip(&ws)
-            .map(|(c, w)| cell(c.header, *w, c.right, app.theme.dim()))
+            .map(|(c, w)| cell(c.header, *w, c.right, theme.dim()))
             .collect::<Vec<_>>(),
     );
     let rows: Vec<Row> = rows
@@ -110,7 +111,7 @@ pub(super) fn table(
     )
     .header(header)
     .block(block)
-    .row_highlight_style(app.theme.selected())
+    .row_highlight_style(theme.selected())
     .highlight_symbol("▌ ");
     let mut state = TableState::default();
     if n > 0 {
@@ -119,9 +120,30 @@ pub(super) fn table(
     frame.render_stateful_widget(t, area, &mut state);
 }
 
+/// How many rows a bordered table with a header shows in `area`: one screen, for PgDn.
+pub fn rows_in(area: Rect) -> usize {
+    area.height.saturating_sub(3).max(1) as usize
+}
+
+/// The index of the first row drawn when `selected` of `len` is shown in `area`.
+pub fn first_row(selected: usize, len: usize, area: Rect) -> usize {
+    let selected = selected.min(len.saturating_sub(1));
+    (selected + 1).saturating_sub(rows_in(area))
+}
+
+/// The row under the terminal line `y` of a table drawn in `area`, if any.
+pub fn row_at(y: u16, selected: usize, len: usize, area: Rect) -> Option<usize> {
+    let top = area.y + 2; // border, header
+    if y < top || y >= area.bottom().saturating_sub(1) {
+        return None;
+    }
+    let i = first_row(selected, len, area) + (y - top) as usize;
+    (i < len).then_some(i)
+}
+
 /// The body for a list that is not loaded (yet): loading, failed, or empty.
-pub(super) fn placeholder(
-    app: &App,
+pub fn placeholder(
+    theme: Theme,
     frame: &mut Frame,
     area: Rect,
     block: Block,
@@ -129,7 +151,7 @@ pub(super) fn placeholder(
     empty: &str,
     what: &str,
 ) -> bool {
-    let t = app.theme;
+    let t = theme;
     let w = block.inner(area).width.saturating_sub(1) as usize;
     let fit = |text: String| format!(" {}", ellipsize(&text, w));
     let mut lines = vec![Line::default()];
@@ -155,14 +177,10 @@ pub(super) fn placeholder(
     true
 }
 
-pub(super) fn titled(
-    app: &App,
-    left: String,
-    right: Option<(&'static str, Style)>,
-) -> Block<'static> {
+pub fn titled(theme: Theme, left: String, right: Option<(&'static str, Style)>) -> Block<'static> {
     let mut b = Block::default()
         .borders(Borders::ALL)
-        .title(Line::from(Span::styled(left, app.theme.title())));
+        .title(Line::from(Span::styled(left, theme.title())));
     if let Some((text, style)) = right {
         b = b.title_top(Line::from(Span::styled(format!(" {text} "), style)).right_aligned());
     }

@@ -1,0 +1,651 @@
+//! One order: its lines, total and status, and the actions its status allows: add an item
+//! (a menu picker, reloaded when opened, then the quantity), remove a line, cancel, finish.
+
+use std::time::{Duration, Instant};
+
+use comanda_common::validate::format_cents;
+use comanda_common::{MenuItem, Order, OrderItemCreate, OrderStatus, Quantity, Size};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Handled, Help, Load, Route, Screen};
+use crate::api::{ApiClient, ApiResult};
+use crate::app::{Ctx, Event, Options};
+use crate::keys::{Binding, K, Nav, key, move_selection};
+use crate::popups::confirm::Answer;
+use crate::popups::picker::Pick;
+use crate::popups::prompt::PromptKey;
+use crate::popups::{Confirm, Picker, Prompt};
+use crate::theme::ellipsize;
+use crate::widgets::form::{Field, Form};
+use crate::widgets::table::{At, fixed, flex, num, placeholder, row_at, rows_in, table, titled};
+
+/// The picker's menu is reloaded when it is older than this, so the price picked is the
+/// price charged.
+pub const MENU_FRESH: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Back,
+    Add,
+    Remove,
+    Cancel,
+    Finish,
+    Reload,
+}
+
+pub const KEYS: &[Binding<Cmd>] = &[
+    key(
+        &[K::Char('q'), K::Code(KeyCode::Esc)],
+        "q",
+        Cmd::Back,
+        "back to the orders",
+    )
+    .hint("back"),
+    key(&[K::Char('a')], "a", Cmd::Add, "add an item").hint("add"),
+    key(&[K::Char('d')], "d", Cmd::Remove, "remove the item").hint("remove"),
+    key(&[K::Char('c')], "c", Cmd::Cancel, "cancel the order").hint("cancel"),
+    key(&[K::Char('f')], "f", Cmd::Finish, "finish the order").hint("finish"),
+    key(&[K::Char('r')], "r", Cmd::Reload, "reload").hint("reload"),
+];
+
+/// What a `y` does here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Yes {
+    RemoveItem(i64),
+    Cancel,
+    Finish,
+}
+
+/// What a prompt here asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    /// How many of this menu item to add.
+    Quantity { flavor: String, size: Size },
+}
+
+/// The popup open over the order, if any.
+#[derive(Debug, Clone)]
+pub enum Popup {
+    Confirm(Confirm<Yes>),
+    Picker(Picker),
+    Prompt(Prompt<Ask>),
+}
+
+/// Answers of the order screen's requests.
+#[derive(Debug)]
+pub enum Msg {
+    Loaded {
+        generation: u64,
+        result: ApiResult<Order>,
+    },
+    Changed {
+        generation: u64,
+        verb: &'static str,
+        result: ApiResult<Order>,
+    },
+    Menu {
+        generation: u64,
+        result: ApiResult<Vec<MenuItem>>,
+    },
+}
+
+/// The menu as the picker shows it.
+#[derive(Debug, Default)]
+pub struct PickerMenu {
+    pub items: Vec<MenuItem>,
+    pub load: Load,
+    /// When the items were loaded.
+    pub at: Option<Instant>,
+    /// The items may be shown: loaded since the picker was opened, or fresh then.
+    pub shown: bool,
+    pub generation: u64,
+}
+
+impl PickerMenu {
+    /// Items loaded just now (tests and snapshots).
+    pub fn set(&mut self, items: Vec<MenuItem>) {
+        self.items = items;
+        self.load = Load::Loaded;
+        self.at = Some(Instant::now());
+        self.shown = true;
+    }
+
+    fn fresh(&self) -> bool {
+        self.at.is_some_and(|t| t.elapsed() < MENU_FRESH)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Detail {
+    pub id: i64,
+    pub order: Option<Order>,
+    pub load: Load,
+    pub selected: usize,
+    pub generation: u64,
+    pub popup: Option<Popup>,
+    pub menu: PickerMenu,
+}
+
+impl Detail {
+    pub fn new(_options: &Options) -> Detail {
+        Detail::default()
+    }
+
+    /// Shows order `id` (what is `known` of it at once), loading it fresh.
+    pub fn open(&mut self, id: i64, known: Option<Order>, ctx: &mut Ctx) {
+        let menu = std::mem::take(&mut self.menu);
+        *self = Detail {
+            id,
+            load: if known.is_some() {
+                Load::Loaded
+            } else {
+                Load::Loading
+            },
+            order: known,
+            generation: ctx.fresh_generation(),
+            menu,
+            ..Detail::default()
+        };
+        self.load_order(ctx);
+    }
+
+    pub fn set_order(&mut self, order: Order) {
+        self.selected = self.selected.min(order.items.len().saturating_sub(1));
+        self.order = Some(order);
+        self.load = Load::Loaded;
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.order
+            .as_ref()
+            .is_some_and(|o| o.status == OrderStatus::Pending)
+    }
+
+    fn load_order(&mut self, ctx: &mut Ctx) {
+        let (id, generation) = (self.id, self.generation);
+        let api = ctx.api.clone();
+        ctx.spawn("loading the order", async move {
+            Msg::Loaded {
+                generation,
+                result: api.order(id).await,
+            }
+        });
+    }
+
+    /// The menu items that can be ordered now, filtered by the picker's typing.
+    pub fn orderable(&self) -> Vec<&MenuItem> {
+        let f = match &self.popup {
+            Some(Popup::Picker(p)) => p.filter_text(),
+            _ => String::new(),
+        };
+        if !self.menu.shown {
+            return Vec::new();
+        }
+        self.menu
+            .items
+            .iter()
+            .filter(|i| i.available)
+            .filter(|i| {
+                f.is_empty() || i.flavor.to_lowercase().contains(&f) || i.size.as_str().contains(&f)
+            })
+            .collect()
+    }
+
+    fn reload_menu(&mut self, ctx: &mut Ctx) {
+        self.menu.generation = ctx.fresh_generation();
+        self.menu.load = Load::Loading;
+        let generation = self.menu.generation;
+        let api = ctx.api.clone();
+        ctx.spawn("loading the menu", async move {
+            Msg::Menu {
+                generation,
+                result: api.menu(false).await.map(|m| m.items),
+            }
+        });
+    }
+
+    fn change<F, Fut>(&mut self, label: &'static str, verb: &'static str, ctx: &mut Ctx, f: F)
+    where
+        F: FnOnce(ApiClient, i64) -> Fut,
+        Fut: std::future::Future<Output = ApiResult<Order>> + Send + 'static,
+    {
+        let generation = self.generation;
+        let fut = f(ctx.api.clone(), self.id);
+        ctx.spawn(label, async move {
+            Msg::Changed {
+                generation,
+                verb,
+                result: fut.await,
+            }
+        });
+    }
+
+    fn confirmed(&mut self, yes: Yes, ctx: &mut Ctx) {
+        match yes {
+            Yes::RemoveItem(item_id) => self.change(
+                "removing the item",
+                "Item removed",
+                ctx,
+                move |api, id| async move { api.remove_item(id, item_id).await },
+            ),
+            Yes::Cancel => {
+                self.change("cancelling", "Order cancelled", ctx, |api, id| async move {
+                    api.cancel_order(id).await
+                })
+            }
+            Yes::Finish => self.change("finishing", "Order finished", ctx, |api, id| async move {
+                api.finish_order(id).await
+            }),
+        }
+    }
+
+    fn picked(&mut self, index: usize) {
+        let Some(item) = self.orderable().get(index).map(|i| (*i).clone()) else {
+            return;
+        };
+        let ask = Ask::Quantity {
+            flavor: item.flavor.clone(),
+            size: item.size,
+        };
+        let title = format!("How many {} ({})?", item.flavor, item.size);
+        let form = Form::new(vec![Field::digits("Quantity").with_suggestion("1")]);
+        self.popup = Some(Popup::Prompt(Prompt::new(ask, title, form)));
+    }
+
+    fn submit(&mut self, ctx: &mut Ctx) {
+        let Some(Popup::Prompt(p)) = self.popup.as_mut() else {
+            return;
+        };
+        let Ask::Quantity { flavor, size } = p.ask.clone();
+        let q = p
+            .form
+            .value(0)
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(Quantity::parse);
+        let Some(Ok(q)) = q else {
+            p.refuse(Quantity::MSG);
+            return;
+        };
+        p.waiting = true;
+        let item = OrderItemCreate {
+            flavor,
+            size,
+            quantity: q.get(),
+        };
+        // One key per "add": a retry after a timeout never adds the item twice.
+        let key = crate::api::new_idempotency_key();
+        self.change(
+            "adding the item",
+            "Item added",
+            ctx,
+            move |api, id| async move { api.add_item(id, &item, Some(&key)).await },
+        );
+    }
+
+    fn picker_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+        let len = self.orderable().len();
+        let page = rows_in(ctx.body.get()).saturating_sub(4);
+        let Some(Popup::Picker(p)) = self.popup.as_mut() else {
+            return Handled::Yes;
+        };
+        match p.key(&key, len, page) {
+            Pick::Chosen(i) => self.picked(i),
+            Pick::Cancel => self.popup = None,
+            Pick::Help => return Handled::Help,
+            Pick::Kept => {}
+        }
+        Handled::Yes
+    }
+
+    fn items_area(area: Rect) -> Rect {
+        let [_, items] = Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
+        items
+    }
+}
+
+impl Screen for Detail {
+    type Msg = Msg;
+    type Cmd = Cmd;
+    const NAME: &'static str = "Order";
+    const IN_TAB: u8 = 1;
+    const KEYS: &'static [Binding<Cmd>] = KEYS;
+    const LIST: bool = true;
+
+    fn offers(&self, cmd: Cmd, _ctx: &Ctx) -> bool {
+        match cmd {
+            Cmd::Add | Cmd::Remove | Cmd::Cancel | Cmd::Finish => self.is_pending(),
+            Cmd::Back | Cmd::Reload => true,
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Handled {
+        if let Some(h) = self.modal_key(key, ctx) {
+            return h;
+        }
+        // An action the status does not allow says why, instead of doing nothing.
+        if let Some(cmd) = crate::keys::lookup(KEYS, &key, ctx.is_admin()) {
+            if self.offers(cmd, ctx) {
+                self.on_cmd(cmd, ctx);
+            } else {
+                let status = self.order.as_ref().map_or("loading", |o| o.status.as_str());
+                ctx.set_error(format!(
+                    "Order #{} is {status}: only pending orders change",
+                    self.id
+                ));
+            }
+            return Handled::Yes;
+        }
+        if let Some(nav) = crate::keys::lookup(crate::keys::NAV, &key, false) {
+            self.on_nav(nav, ctx);
+            return Handled::Yes;
+        }
+        Handled::No
+    }
+
+    fn on_cmd(&mut self, cmd: Cmd, ctx: &mut Ctx) {
+        let id = self.id;
+        match cmd {
+            Cmd::Back => {
+                // Forget the order: answers still on their way for it are dropped.
+                let menu = std::mem::take(&mut self.menu);
+                *self = Detail {
+                    menu,
+                    ..Detail::default()
+                };
+                ctx.emit(Event::Show(Route::Orders));
+            }
+            Cmd::Reload => self.load_order(ctx),
+            Cmd::Add => {
+                // The menu is always asked again: the price picked must be the price charged.
+                self.popup = Some(Popup::Picker(Picker::default()));
+                self.menu.shown = self.menu.fresh();
+                self.reload_menu(ctx);
+            }
+            Cmd::Remove => {
+                let item = self
+                    .order
+                    .as_ref()
+                    .and_then(|o| o.items.get(self.selected))
+                    .cloned();
+                match item {
+                    Some(item) => {
+                        self.popup = Some(Popup::Confirm(Confirm::new(
+                            format!("Remove {} × {} {}?", item.quantity, item.flavor, item.size),
+                            Yes::RemoveItem(item.id),
+                        )))
+                    }
+                    None => ctx.set_error("No item to remove"),
+                }
+            }
+            Cmd::Cancel => {
+                self.popup = Some(Popup::Confirm(Confirm::new(
+                    format!("Cancel order #{id}?"),
+                    Yes::Cancel,
+                )))
+            }
+            Cmd::Finish => {
+                self.popup = Some(Popup::Confirm(Confirm::new(
+                    format!("Finish order #{id}?"),
+                    Yes::Finish,
+                )))
+            }
+        }
+    }
+
+    fn on_nav(&mut self, nav: Nav, ctx: &mut Ctx) {
+        let len = self.order.as_ref().map_or(0, |o| o.items.len());
+        let page = rows_in(Self::items_area(ctx.body.get()));
+        self.selected = move_selection(self.selected, len, nav, page);
+    }
+
+    fn modal_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Option<Handled> {
+        let popup = self.popup.as_mut()?;
+        Some(match popup {
+            Popup::Confirm(_) => {
+                let mut slot = match self.popup.take() {
+                    Some(Popup::Confirm(c)) => Some(c),
+                    _ => None,
+                };
+                let answer = Confirm::key(&mut slot, &key);
+                self.popup = slot.map(Popup::Confirm);
+                match answer {
+                    Answer::Yes(yes) => self.confirmed(yes, ctx),
+                    Answer::Help => return Some(Handled::Help),
+                    Answer::No | Answer::Open => {}
+                }
+                Handled::Yes
+            }
+            Popup::Picker(_) => self.picker_key(key, ctx),
+            Popup::Prompt(p) => {
+                match p.key(&key) {
+                    PromptKey::Submit => self.submit(ctx),
+                    PromptKey::Cancel => self.popup = None,
+                    PromptKey::Help => return Some(Handled::Help),
+                    PromptKey::Kept => {}
+                }
+                Handled::Yes
+            }
+        })
+    }
+
+    fn modal_help(&self, _ctx: &Ctx) -> Option<Help> {
+        Some(match self.popup.as_ref()? {
+            Popup::Confirm(_) => Confirm::<Yes>::help(),
+            Popup::Picker(_) => Picker::help("Add an item"),
+            Popup::Prompt(p) => p.help(),
+        })
+    }
+
+    fn update(&mut self, msg: Msg, ctx: &mut Ctx) {
+        match msg {
+            Msg::Loaded { generation, result } => {
+                if generation != self.generation {
+                    return;
+                }
+                match result {
+                    Ok(order) => {
+                        ctx.ask_name(order.user_id);
+                        self.set_order(order);
+                    }
+                    Err(e) => {
+                        if self.order.is_none() {
+                            self.load = Load::Failed(e.to_string());
+                        }
+                        ctx.fail(e);
+                    }
+                }
+            }
+            Msg::Changed {
+                generation,
+                verb,
+                result,
+            } => {
+                let here = generation == self.generation;
+                match result {
+                    Ok(order) => {
+                        ctx.emit(Event::OrderChanged(Box::new(order.clone())));
+                        if here {
+                            self.set_order(order);
+                            if matches!(self.popup, Some(Popup::Prompt(_))) {
+                                self.popup = None;
+                            }
+                            ctx.set_info(verb);
+                        }
+                    }
+                    Err(e) => match self.popup.as_mut() {
+                        // The prompt that sent it stays open, with the server's reason.
+                        Some(Popup::Prompt(p)) if here && p.waiting => p.refuse(e.to_string()),
+                        _ => ctx.fail(e),
+                    },
+                }
+            }
+            Msg::Menu { generation, result } => {
+                if generation != self.menu.generation {
+                    return;
+                }
+                match result {
+                    Ok(items) => {
+                        self.menu.items = items;
+                        self.menu.load = Load::Loaded;
+                        self.menu.at = Some(Instant::now());
+                        self.menu.shown = true;
+                    }
+                    Err(e) => {
+                        self.menu.load = Load::Failed(e.to_string());
+                        ctx.fail(e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_event(&mut self, ev: &Event, ctx: &mut Ctx) {
+        match ev {
+            Event::OpenOrder { id, known } => {
+                self.open(*id, known.as_deref().cloned(), ctx);
+                ctx.emit(Event::Show(Route::Detail));
+            }
+            Event::OrderChanged(order) if order.id == self.id && self.order.is_some() => {
+                self.set_order((**order).clone())
+            }
+            Event::Reset if self.id != 0 => self.load_order(ctx),
+            Event::SessionEnded(_) => *self = Detail::default(),
+            _ => {}
+        }
+    }
+
+    fn tick(&mut self, ctx: &mut Ctx) {
+        // An open picker never shows a menu older than a few seconds.
+        if matches!(self.popup, Some(Popup::Picker(_)))
+            && !self.menu.fresh()
+            && self.menu.load != Load::Loading
+        {
+            self.reload_menu(ctx);
+        }
+    }
+
+    fn click(&mut self, area: Rect, _x: u16, y: u16, _double: bool, _ctx: &mut Ctx) {
+        if self.popup.is_some() {
+            return;
+        }
+        let len = self.order.as_ref().map_or(0, |o| o.items.len());
+        if let Some(i) = row_at(y, self.selected, len, Self::items_area(area)) {
+            self.selected = i;
+        }
+    }
+
+    fn render(&self, ctx: &Ctx, frame: &mut Frame, area: Rect) {
+        self.render_order(ctx, frame, area);
+        match &self.popup {
+            Some(Popup::Confirm(c)) => c.render(ctx.theme, frame, area),
+            Some(Popup::Prompt(p)) => p.render(ctx.theme, frame, area),
+            Some(Popup::Picker(p)) => {
+                let items = self.orderable();
+                let flavor_w = 42usize.saturating_sub(18);
+                let rows: Vec<String> = items
+                    .iter()
+                    .map(|i| {
+                        format!(
+                            "{:<fw$} {:<7}{:>9}",
+                            ellipsize(&i.flavor, flavor_w),
+                            i.size.as_str(),
+                            format_cents(i.price_cents),
+                            fw = flavor_w
+                        )
+                    })
+                    .collect();
+                let empty = match &self.menu.load {
+                    Load::Failed(e) => format!("Could not load the menu: {e}"),
+                    Load::Loaded if !p.filter_text().is_empty() => "Nothing matches.".to_owned(),
+                    Load::Loaded => "Nothing on the menu is available.".to_owned(),
+                    _ => "Loading the menu…".to_owned(),
+                };
+                p.render(ctx.theme, frame, area, "Add an item", &rows, &empty);
+            }
+            None => {}
+        }
+    }
+}
+
+impl Detail {
+    fn render_order(&self, ctx: &Ctx, frame: &mut Frame, area: Rect) {
+        let t = ctx.theme;
+        let Some(order) = &self.order else {
+            let block = titled(t, format!(" Order #{} ", self.id), None);
+            placeholder(t, frame, area, block, &self.load, "", "the order");
+            return;
+        };
+        let [info, items] =
+            Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
+        let who = if ctx.is_admin() && ctx.my_id() != Some(order.user_id) {
+            format!(" · {}", ctx.name_of(order.user_id))
+        } else {
+            String::new()
+        };
+        let w = info.width.saturating_sub(3) as usize;
+        let line = Line::from(vec![
+            Span::raw(" "),
+            Span::styled(order.status.to_string(), t.status(order.status)),
+            Span::raw(ellipsize(
+                &format!(" · {}{}", ctx.clock.local(order.created_at), who),
+                w.saturating_sub(order.status.as_str().len()),
+            )),
+        ]);
+        frame.render_widget(
+            Paragraph::new(line).block(titled(t, format!(" Order #{} ", order.id), None)),
+            info,
+        );
+        let block = titled(t, " Items ".into(), None);
+        if order.items.is_empty() {
+            let msg = if order.status == OrderStatus::Pending {
+                "No items yet. Press a to add one."
+            } else {
+                "No items."
+            };
+            placeholder(t, frame, items, block, &Load::Loaded, msg, "");
+            return;
+        }
+        let cols = [
+            flex("Flavor"),
+            fixed("Size", 6),
+            num("Qty", 3),
+            num("Unit", 8),
+            num("Subtotal", 9),
+        ];
+        let rows = order.items.iter().map(|i| {
+            vec![
+                (i.flavor.clone(), Style::new()),
+                (i.size.to_string(), Style::new()),
+                (i.quantity.to_string(), Style::new()),
+                (format_cents(i.unit_price_cents), Style::new()),
+                (format_cents(i.subtotal_cents), Style::new()),
+            ]
+        });
+        let block = block.title_bottom(
+            Line::from(Span::styled(
+                format!(" Total {} ", format_cents(order.total_cents)),
+                t.title(),
+            ))
+            .right_aligned(),
+        );
+        table(
+            t,
+            frame,
+            items,
+            block,
+            &cols,
+            rows,
+            At {
+                len: order.items.len(),
+                selected: self.selected,
+            },
+        );
+    }
+}
