@@ -32,6 +32,7 @@ impl std::fmt::Debug for Token {
 /// they are accepted and ignored.
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"username": "ana", "password": "pizza-lover-1"})))]
 pub struct TokenRequest {
     pub username: String,
     pub password: String,
@@ -46,9 +47,11 @@ impl std::fmt::Debug for TokenRequest {
     }
 }
 
-/// Body of `POST /auth/refresh_token`.
+/// Body of `POST /auth/refresh_token`. Unknown fields are refused (422).
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"refresh_token": "the refresh_token of POST /auth/token"})))]
+#[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
@@ -60,8 +63,11 @@ impl std::fmt::Debug for RefreshRequest {
 }
 
 /// Optional body of `POST /auth/logout`: `{"all": true}` ends every session of the user.
+/// Unknown fields are refused (422).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"all": false})))]
+#[serde(deny_unknown_fields)]
 pub struct LogoutRequest {
     #[serde(default)]
     pub all: bool,

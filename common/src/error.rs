@@ -75,8 +75,10 @@ pub struct ValidationErrorBody {
     pub detail: Vec<ValidationErrorItem>,
 }
 
-/// Either error body, for clients decoding an error answer they have not seen yet.
+/// Either error body, for clients decoding an error answer they have not seen yet (and
+/// for the 422 answers that can be either).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum AnyErrorBody {
     Message(ErrorBody),

@@ -9,11 +9,13 @@ pub mod health;
 pub mod menu;
 pub mod orders;
 pub mod paths;
+#[cfg(feature = "openapi")]
+pub mod schema;
 pub mod users;
 pub mod validate;
 
 pub use auth::{LogoutRequest, RefreshRequest, SessionInfo, SessionList, Token, TokenRequest};
-pub use error::{ErrorBody, LocItem, ValidationErrorBody, ValidationErrorItem};
+pub use error::{AnyErrorBody, ErrorBody, LocItem, ValidationErrorBody, ValidationErrorItem};
 pub use health::{Message, Status};
 pub use menu::{MenuItem, MenuItemCreate, MenuItemPatch, MenuList, MenuQuery, Size};
 pub use orders::{

@@ -65,23 +65,32 @@ pub struct MenuList {
 pub struct MenuQuery {
     /// Also list unavailable items (honoured for admins, ignored for others).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(example = true))]
     pub include_unavailable: bool,
 }
 
-/// Body of `POST /menu/`.
+/// Body of `POST /menu/`. Unknown fields are refused (422).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"flavor": "Margherita", "size": "medium", "price_cents": 3500})))]
+#[serde(deny_unknown_fields)]
 pub struct MenuItemCreate {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::flavor))]
     pub flavor: String,
     pub size: Size,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::price_cents))]
     pub price_cents: i64,
 }
 
-/// Body of `PATCH /menu/{item_id}`.
+/// Body of `PATCH /menu/{item_id}`: any of the fields; `null` counts as absent. Unknown
+/// fields are refused (422).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"price_cents": 3900, "available": true})))]
+#[serde(deny_unknown_fields)]
 pub struct MenuItemPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::price_cents_opt))]
     pub price_cents: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<bool>,

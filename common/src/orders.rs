@@ -71,21 +71,28 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Body of `POST /orders/{order_id}/items`, and one element of `POST /orders/`.
+/// Body of `POST /orders/{order_id}/items`, and one element of `POST /orders/`: a flavor
+/// and size on the menu. Unknown fields are refused (422).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"flavor": "Calabresa", "size": "small", "quantity": 1})))]
+#[serde(deny_unknown_fields)]
 pub struct OrderItemCreate {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::flavor))]
     pub flavor: String,
     pub size: Size,
-    /// 1..=99.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity))]
     pub quantity: i64,
 }
 
-/// Body of `PATCH /orders/{order_id}/items/{item_id}` (v1.1): the line's new quantity.
+/// Body of `PATCH /orders/{order_id}/items/{item_id}` (v1.1): the line's new quantity
+/// (1..=99). The line keeps its unit price. Unknown fields are refused (422).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"quantity": 3})))]
+#[serde(deny_unknown_fields)]
 pub struct OrderItemPatch {
-    /// 1..=99.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity))]
     pub quantity: i64,
 }
 
@@ -93,9 +100,11 @@ pub struct OrderItemPatch {
 /// to retry (v1.1).
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
-/// Optional body of `POST /orders/`.
+/// Optional body of `POST /orders/`. Unknown fields are refused (422).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"items": [{"flavor": "Margherita", "size": "medium", "quantity": 2}]})))]
+#[serde(deny_unknown_fields)]
 pub struct OrderCreate {
     #[serde(default)]
     pub items: Vec<OrderItemCreate>,
@@ -127,18 +136,23 @@ pub enum OrderScope {
 pub struct OrderQuery {
     /// Rows to skip (>= 0, default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::schema::offset))]
     pub offset: Option<i64>,
     /// Rows to return (1..=100, default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::schema::limit))]
     pub limit: Option<i64>,
     /// Only orders in this status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(example = "pending"))]
     pub status: Option<OrderStatus>,
     /// `mine` (default) or `all` (admins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(example = "mine"))]
     pub scope: Option<OrderScope>,
-    /// With `scope=all`: only this user's orders. Ignored otherwise.
+    /// With `scope=all`: only this user's orders (a positive id). Ignored otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::schema::id))]
     pub user_id: Option<i64>,
     /// Search: orders whose number, status, a line's flavor, or total (as `86.00`)
     /// contains this text, case-insensitively; with `scope=all` also the customer's

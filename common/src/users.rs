@@ -16,12 +16,18 @@ pub struct UserPublic {
     pub created_at: DateTime<Utc>,
 }
 
-/// Body of `POST /users/` (sign up).
+/// Body of `POST /users/` (sign up) and of `PUT /users/{user_id}`. Unknown fields are
+/// refused (422).
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"username": "ana", "email": "ana@example.com", "password": "pizza-lover-1"})))]
+#[serde(deny_unknown_fields)]
 pub struct UserCreate {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::username))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::email))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::password))]
     pub password: String,
 }
 
@@ -39,14 +45,20 @@ impl std::fmt::Debug for UserCreate {
 }
 
 /// Body of `PATCH /users/{user_id}`: any subset; `is_admin` and `is_active` for admins only.
+/// A field that is `null` counts as absent; unknown fields are refused (422).
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"email": "ana.maria@example.com"})))]
+#[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::username_opt))]
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::email_opt))]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::password_opt))]
     pub password: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_admin: Option<bool>,
@@ -80,11 +92,14 @@ pub struct UserList {
 pub struct UserListQuery {
     /// Rows to skip (>= 0, default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::schema::offset))]
     pub offset: Option<i64>,
     /// Rows to return (1..=100, default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(schema_with = crate::schema::limit))]
     pub limit: Option<i64>,
     /// Substring of the username or email, case-insensitive; `%` and `_` match themselves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(example = "ana"))]
     pub q: Option<String>,
 }

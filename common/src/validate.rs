@@ -9,11 +9,15 @@ use std::fmt;
 pub struct Username(String);
 
 impl Username {
+    pub const MIN: usize = 3;
+    pub const MAX: usize = 32;
+    /// The rule as a regular expression, for the OpenAPI document.
+    pub const PATTERN: &'static str = "^[A-Za-z0-9_.-]{3,32}$";
     pub const MSG: &'static str =
         "username must be 3 to 32 characters: ASCII letters, digits, '_', '.' or '-'";
 
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        let ok = (3..=32).contains(&s.len())
+        let ok = (Self::MIN..=Self::MAX).contains(&s.len())
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
         if ok {
@@ -30,37 +34,46 @@ impl Username {
     }
 }
 
-/// An email address, lower-cased. The check is deliberately plain: one `@`, a non-empty
-/// local part, a domain of dot-separated labels with at least one dot, no spaces, at most
-/// 254 characters.
+/// An email address, lower-cased. The check is deliberately plain, and ASCII only (an
+/// international domain is written in its `xn--` form): a local part of 1–64 visible
+/// characters other than `@` that neither starts nor ends with `.`, one `@`, a domain of at
+/// least two dot-separated labels of 1–63 letters, digits or `-` (not at either end of a
+/// label), at most 254 characters in all. Spaces anywhere make it invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
 impl Email {
+    pub const MAX: usize = 254;
+    /// The rule as a regular expression, for the OpenAPI document (with [`Email::MAX`]).
+    pub const PATTERN: &'static str = concat!(
+        r"^[!-\-/-?A-~](?:[!-?A-~]{0,62}[!-\-/-?A-~])?",
+        r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?",
+        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    );
     pub const MSG: &'static str = "value is not a valid email address";
 
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        let s = s.trim();
-        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let visible = |b: u8| b.is_ascii_graphic() && b != b'@';
+        if s.len() > Self::MAX {
             return Err(Self::MSG);
         }
         let Some((local, domain)) = s.split_once('@') else {
             return Err(Self::MSG);
         };
-        let labels_ok = domain.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
+        let local_ok = (1..=64).contains(&local.len())
+            && local.bytes().all(visible)
+            && !local.starts_with('.')
+            && !local.ends_with('.');
+        let label_ok = |l: &str| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        });
-        if local.is_empty() || local.len() > 64 || !domain.contains('.') || !labels_ok {
+        };
+        if !local_ok || !domain.contains('.') || !domain.split('.').all(label_ok) {
             return Err(Self::MSG);
         }
-        if local.contains('@') || local.starts_with('.') || local.ends_with('.') {
-            return Err(Self::MSG);
-        }
-        Ok(Self(s.to_lowercase()))
+        Ok(Self(s.to_ascii_lowercase()))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -75,10 +88,12 @@ impl Email {
 pub struct Password(String);
 
 impl Password {
+    pub const MIN: usize = 8;
+    pub const MAX: usize = 128;
     pub const MSG: &'static str = "password must be 8 to 128 characters";
 
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        if (8..=128).contains(&s.chars().count()) {
+        if (Self::MIN..=Self::MAX).contains(&s.chars().count()) {
             Ok(Self(s.to_owned()))
         } else {
             Err(Self::MSG)
@@ -95,18 +110,23 @@ impl fmt::Debug for Password {
     }
 }
 
-/// A menu flavor: 1–64 Unicode characters, no control characters, trimmed.
+/// A menu flavor: 1–64 Unicode characters, no control characters, not only white space.
+/// Leading and trailing white space is removed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Flavor(String);
 
 impl Flavor {
+    pub const MAX: usize = 64;
+    /// The rule as a regular expression, for the OpenAPI document (with the length).
+    pub const PATTERN: &'static str =
+        r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
     pub const MSG: &'static str = "flavor must be 1 to 64 characters with no control characters";
 
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        let s = s.trim();
         let n = s.chars().count();
-        if (1..=64).contains(&n) && !s.chars().any(char::is_control) {
-            Ok(Self(s.to_owned()))
+        let trimmed = s.trim();
+        if (1..=Self::MAX).contains(&n) && !trimmed.is_empty() && !s.chars().any(char::is_control) {
+            Ok(Self(trimmed.to_owned()))
         } else {
             Err(Self::MSG)
         }
@@ -195,6 +215,14 @@ mod tests {
             "a b@x.com",
             "a@x..com",
             "a@@x.com",
+            " ana@x.com",
+            "ana@x.com ",
+            ".ana@x.com",
+            "ana.@x.com",
+            "ana@-x.com",
+            "ana@x_y.com",
+            "joão@x.com",
+            "ana@exémple.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
@@ -219,6 +247,8 @@ mod tests {
             "Margherita"
         );
         assert!(Flavor::parse("").is_err());
+        assert!(Flavor::parse("   ").is_err());
+        assert!(Flavor::parse(&format!(" {}", "a".repeat(64))).is_err());
         assert!(Flavor::parse("a\nb").is_err());
         assert!(Flavor::parse(&"ç".repeat(64)).is_ok());
         assert!(Quantity::parse(0).is_err());

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod idempotency;
 pub mod openapi;
 pub mod routes;
 pub mod settings;

@@ -161,10 +161,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Openapi) => {
-            let (_, doc) = comanda_server::routes::api().split_for_parts();
+            let doc = comanda_server::openapi::document();
             println!(
                 "{}",
-                doc.to_pretty_json().context("cannot render the document")?
+                serde_json::to_string_pretty(&doc).context("cannot render the document")?
             );
             Ok(())
         }

@@ -29,6 +29,7 @@ use sqlx::{
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub mod events;
+pub mod idempotency;
 pub mod menu;
 pub mod orders;
 pub mod sessions;

@@ -277,6 +277,23 @@ pub async fn delete_line(ex: Ex<'_>, order_id: i64, item_id: i64) -> Result<bool
         .map(|r| r.rows_affected() > 0))
 }
 
+/// Sets a line's quantity (its unit price stays); false when the order has no such line.
+pub async fn set_line_quantity(
+    ex: Ex<'_>,
+    order_id: i64,
+    item_id: i64,
+    quantity: i64,
+) -> Result<bool, sqlx::Error> {
+    const SQL: &str = "UPDATE order_items SET quantity = $3 WHERE id = $1 AND order_id = $2";
+    on!(ex, c => sqlx::query(SQL)
+        .bind(item_id)
+        .bind(order_id)
+        .bind(quantity)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected() > 0))
+}
+
 /// Sets the total to the sum of the lines and stamps the change.
 pub async fn touch_total(ex: Ex<'_>, order_id: i64, now: i64) -> Result<(), sqlx::Error> {
     const SQL: &str = "UPDATE orders SET updated_at = $2, total_cents = \

@@ -14,7 +14,7 @@ use crate::error::detail_response;
 
 /// Routes for the document and the docs page (not themselves part of the document).
 pub fn router<S: Clone + Send + Sync + 'static>(doc: OpenApi) -> Router<S> {
-    let doc = Arc::new(doc);
+    let doc = Arc::new(crate::openapi::finish(doc));
     let config = Arc::new(
         Config::new(["/openapi.json"])
             .persist_authorization(true)

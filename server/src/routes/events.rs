@@ -34,17 +34,26 @@ const REPLAY_MAX: i64 = 10_000;
 #[into_params(parameter_in = Query)]
 struct EventsQuery {
     /// The access token, for clients that cannot set the `Authorization` header.
+    #[param(example = "the access_token of POST /auth/token")]
     access_token: Option<String>,
 }
 
-/// Live order changes as server-sent events (`event: order`, `id`, `data: <Order>`).
+/// Live order changes as server-sent events.
+///
+/// A `text/event-stream` that stays open; the headers come at once. Read it line by line:
+/// events are separated by a blank line; each has `event: order`, `id: <integer, increasing>`
+/// and `data: <the Order as JSON, on one line>`, for every change to an order the caller
+/// may see (their own; admins: all). A line starting with `:` is a heartbeat comment (every
+/// 15 s). After a reconnect with `Last-Event-ID`, the missed events come first; if they are
+/// no longer kept, one `event: reset` (data `{}`) says to reload the lists. Clients that
+/// cannot set the `Authorization` header may pass `?access_token=`.
 #[utoipa::path(get, path = "/orders/events", tag = "orders", security(("oauth2" = [])),
     params(
         EventsQuery,
-        ("Last-Event-ID" = Option<i64>, Header, description = "Replay the events after this id"),
+        ("Last-Event-ID" = Option<i64>, Header, description = "Replay the events after this id", example = 0),
     ),
     responses(
-        (status = 200, description = "text/event-stream: `event: order` with the Order as data; \
+        (status = 200, description = "The event stream: `event: order` with the Order as data; \
             `event: reset` when missed events are no longer retained; a comment every 15 s",
             content_type = "text/event-stream", body = String),
         (status = 401, description = "Not authenticated / Could not validate credentials", body = ErrorBody),

@@ -22,6 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The menu: available items, or all of them for an admin who asks.
 #[utoipa::path(get, path = "/menu", tag = "menu", params(MenuQuery),
+    // Open to anyone; with an admin's token, `include_unavailable=true` is honoured.
+    security((), ("oauth2" = [])),
     responses(
         (status = 200, body = MenuList),
         (status = 422, body = ValidationErrorBody),
