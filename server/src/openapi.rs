@@ -286,7 +286,9 @@ fn add_links(v: &mut Value) {
     let line = json!({"order_id": "$response.body#/id", "item_id": "$response.body#/items/0/id"});
     let user = json!({"user_id": "$response.body#/id"});
     let menu = json!({"item_id": "$response.body#/id"});
-    let plan: [(&str, &str, &str, &[(&str, &Value)]); 3] = [
+    /// (path, method, status) of a creating answer, and the operations it links to.
+    type Plan<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a Value)]);
+    let plan: [Plan; 3] = [
         (
             "/orders",
             "post",

@@ -53,10 +53,10 @@ fn example_of(doc: &Value, schema: &Value) -> Option<Value> {
         return example_of(doc, &doc["components"]["schemas"][name]);
     }
     for key in ["oneOf", "anyOf", "allOf"] {
-        if let Some(list) = schema.get(key).and_then(Value::as_array) {
-            if let Some(e) = list.iter().find_map(|s| example_of(doc, s)) {
-                return Some(e);
-            }
+        if let Some(list) = schema.get(key).and_then(Value::as_array)
+            && let Some(e) = list.iter().find_map(|s| example_of(doc, s))
+        {
+            return Some(e);
         }
     }
     None
