@@ -47,11 +47,10 @@ impl std::fmt::Debug for TokenRequest {
     }
 }
 
-/// Body of `POST /auth/refresh_token`. Unknown fields are refused (422).
+/// Body of `POST /auth/refresh_token`. Unknown fields are ignored.
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({"refresh_token": "the refresh_token of POST /auth/token"})))]
-#[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
@@ -63,11 +62,10 @@ impl std::fmt::Debug for RefreshRequest {
 }
 
 /// Optional body of `POST /auth/logout`: `{"all": true}` ends every session of the user.
-/// Unknown fields are refused (422).
+/// Unknown fields are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({"all": false})))]
-#[serde(deny_unknown_fields)]
 pub struct LogoutRequest {
     #[serde(default)]
     pub all: bool,

@@ -69,11 +69,10 @@ pub struct MenuQuery {
     pub include_unavailable: bool,
 }
 
-/// Body of `POST /menu/`. Unknown fields are refused (422).
+/// Body of `POST /menu/`. Unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({"flavor": "Margherita", "size": "medium", "price_cents": 3500})))]
-#[serde(deny_unknown_fields)]
 pub struct MenuItemCreate {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::flavor))]
     pub flavor: String,
@@ -83,11 +82,10 @@ pub struct MenuItemCreate {
 }
 
 /// Body of `PATCH /menu/{item_id}`: any of the fields; `null` counts as absent. Unknown
-/// fields are refused (422).
+/// fields are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({"price_cents": 3900, "available": true})))]
-#[serde(deny_unknown_fields)]
 pub struct MenuItemPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::price_cents_opt))]

@@ -17,11 +17,10 @@ pub struct UserPublic {
 }
 
 /// Body of `POST /users/` (sign up) and of `PUT /users/{user_id}`. Unknown fields are
-/// refused (422).
+/// ignored (a sign-up with `is_admin: true` still makes a customer).
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({"username": "ana", "email": "ana@example.com", "password": "pizza-lover-1"})))]
-#[serde(deny_unknown_fields)]
 pub struct UserCreate {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::username))]
     pub username: String,
@@ -45,11 +44,10 @@ impl std::fmt::Debug for UserCreate {
 }
 
 /// Body of `PATCH /users/{user_id}`: any subset; `is_admin` and `is_active` for admins only.
-/// A field that is `null` counts as absent; unknown fields are refused (422).
+/// A field that is `null` counts as absent; unknown fields are ignored.
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({"email": "ana.maria@example.com"})))]
-#[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::username_opt))]

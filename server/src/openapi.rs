@@ -149,7 +149,50 @@ pub fn finish(doc: OpenApi) -> Value {
         .collect();
     v["tags"] = Value::Array(tags);
     add_links(&mut v);
+    open_request_schemas(&mut v);
     v
+}
+
+/// The server ignores unknown fields of every request body (a v1 client that still sends,
+/// say, a unit price gets its order, at the menu's price): every object schema a request
+/// body uses says so with `additionalProperties: true`.
+fn open_request_schemas(v: &mut Value) {
+    fn refs(schema: &Value, out: &mut Vec<String>) {
+        match schema {
+            Value::Object(o) => {
+                if let Some(r) = o.get("$ref").and_then(Value::as_str)
+                    && let Some(name) = r.strip_prefix("#/components/schemas/")
+                    && !out.iter().any(|n| n == name)
+                {
+                    out.push(name.to_owned());
+                }
+                o.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    if let Some(paths) = v["paths"].as_object() {
+        for item in paths.values() {
+            for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+                refs(&op["requestBody"], &mut names);
+            }
+        }
+    }
+    // Follow the references inside those schemas too (OrderCreate → OrderItemCreate).
+    let mut i = 0;
+    while i < names.len() {
+        let schema = v["components"]["schemas"][&names[i]].clone();
+        refs(&schema, &mut names);
+        i += 1;
+    }
+    for name in names {
+        let s = &mut v["components"]["schemas"][&name];
+        if s["type"] == "object" && s.get("additionalProperties").is_none() {
+            s["additionalProperties"] = json!(true);
+        }
+    }
 }
 
 /// Applies the per-operation rules; the tags the operations use.
