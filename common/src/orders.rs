@@ -155,6 +155,7 @@ pub struct OrderQuery {
     /// contains this text, case-insensitively; with `scope=all` also the customer's
     /// username. `%` and `_` match themselves. Empty means no search.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(example = "margherita"))]
     pub q: Option<String>,
 }
 
