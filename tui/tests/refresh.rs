@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use comanda_common::Token;
 use comanda_tui::api::{ApiClient, ApiError};
-use comanda_tui::store::{MemoryStore, TokenStore};
+use comanda_tui::store::{KeyringStore, MemoryStore, TokenStore};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -127,5 +127,125 @@ async fn a_rejected_refresh_ends_the_session_and_forgets_it() {
     assert_eq!(
         ApiError::SessionEnded.to_string(),
         "Your session has ended, please sign in again"
+    );
+}
+
+/// Two clients (two copies of the app, or the app and a `comanda` command) on one keyring.
+fn pair(access: &str, refresh: &str) -> Token {
+    Token {
+        access_token: access.into(),
+        token_type: "bearer".into(),
+        expires_in: 1800,
+        refresh_token: refresh.into(),
+    }
+}
+
+fn shared_keyring(url: &str) -> impl Fn() -> Arc<dyn TokenStore> {
+    let keyring = keyring_core::mock::Store::new().expect("mock keyring");
+    let url = url.to_owned();
+    move || -> Arc<dyn TokenStore> {
+        Arc::new(KeyringStore::new(keyring.clone(), "mock keyring", &url))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_adopts_the_pair_another_client_saved_instead_of_refreshing() {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    // Any refresh would be rejected: the old refresh token was rotated away by the other copy.
+    let url = scripted_server(false, refreshes.clone()).await;
+    let store = shared_keyring(&url);
+    store().save(&pair("expired", "r1")).expect("saved");
+    let stale = ApiClient::new(&url, store());
+    assert!(stale.restore_session().await);
+
+    // The other copy refreshed and saved its new pair in the keyring.
+    store().save(&pair("new", "r2")).expect("saved");
+
+    let me = stale
+        .me()
+        .await
+        .expect("the stale copy adopts the saved pair");
+    assert_eq!(me.username, "ana");
+    assert_eq!(
+        refreshes.load(Ordering::SeqCst),
+        0,
+        "no refresh with a rotated token"
+    );
+    assert_eq!(
+        store().load(),
+        Some(pair("new", "r2")),
+        "the keyring keeps the pair"
+    );
+}
+
+/// A keyring where the other copy saves its new pair between our read and our refresh:
+/// the first read answers the old pair, every later one the new pair.
+struct RacingStore {
+    reads: AtomicUsize,
+}
+
+impl TokenStore for RacingStore {
+    fn try_load(&self) -> Result<Option<Token>, String> {
+        Ok(Some(if self.reads.fetch_add(1, Ordering::SeqCst) < 2 {
+            pair("expired", "r1")
+        } else {
+            pair("new", "r2")
+        }))
+    }
+    fn save(&self, _: &Token) -> Result<(), String> {
+        Ok(())
+    }
+    fn clear(&self) -> Result<(), String> {
+        Err("must not be cleared: the session is alive".into())
+    }
+    fn describe(&self) -> String {
+        "racing".into()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_rejected_because_another_client_rotated_first_rereads_the_keyring() {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let url = scripted_server(false, refreshes.clone()).await;
+    let store = Arc::new(RacingStore {
+        reads: AtomicUsize::new(0),
+    });
+    let api = ApiClient::new(&url, store.clone());
+    // Read 1: the session at start.
+    assert!(api.restore_session().await);
+    // Read 2 (before refreshing) still sees r1; the refresh is rejected; read 3 sees r2.
+    let me = api.me().await.expect("the pair saved meanwhile is adopted");
+    assert_eq!(me.username, "ana");
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1, "one rejected refresh");
+    assert!(api.has_session().await, "not logged out");
+    assert_eq!(
+        store.reads.load(Ordering::SeqCst),
+        3,
+        "re-read once after the rejection"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_made_by_one_client_is_written_back_for_the_others() {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let url = scripted_server(true, refreshes.clone()).await;
+    let store = shared_keyring(&url);
+    store().save(&pair("expired", "r1")).expect("saved");
+    let first = ApiClient::new(&url, store());
+    let second = ApiClient::new(&url, store());
+    assert!(first.restore_session().await && second.restore_session().await);
+
+    first.me().await.expect("refreshed");
+    assert_eq!(
+        store().load(),
+        Some(pair("new", "r2")),
+        "written back to the keyring"
+    );
+    // The second client's token is just as expired: it takes the saved pair, no refresh.
+    second.me().await.expect("adopted");
+    assert_eq!(
+        refreshes.load(Ordering::SeqCst),
+        1,
+        "one refresh for both clients"
     );
 }
