@@ -576,3 +576,159 @@ async fn a_customer_changes_the_password_logs_out_everywhere_and_deletes_the_acc
         .await;
     assert!(gone.is_err(), "the account is gone");
 }
+
+/// An admin in the same server, signed in.
+async fn admin_api(srv: &TestServer, name: &str) -> ApiClient {
+    comanda_server::create_admin_with(
+        &srv.database_url,
+        name,
+        &format!("{name}@example.com"),
+        &format!("{name}-password"),
+        HashParams::TESTING,
+    )
+    .await
+    .expect("admin");
+    let admin = ApiClient::with_memory(&srv.base_url);
+    admin
+        .login(name, &format!("{name}-password"))
+        .await
+        .expect("admin login");
+    admin
+}
+
+/// Bug 1 of the trial: the picker showed old prices and unavailable items.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_picker_offers_the_menu_as_it_is_now_and_that_price_is_charged() {
+    let srv = server(|_| {}).await;
+    let admin = admin_api(&srv, "chef").await;
+    let customer = signed_in_api(&srv, "lia").await;
+    let mut h = app_for(customer, "My orders").await;
+    h.idle(WAIT).await.expect("settles");
+    h.key(KeyCode::Char('n'));
+    assert_shows(h.wait_for("No items yet", WAIT).await, "the new order");
+    h.key(KeyCode::Char('a'));
+    assert_shows(
+        h.wait_until(|s| s.contains("Calabresa") && s.contains("34.00"), WAIT)
+            .await,
+        "the picker with today's prices",
+    );
+    h.key(KeyCode::Esc);
+
+    // The admin raises Calabresa small and takes Calabresa medium off the menu.
+    let menu = admin.menu(true).await.expect("menu").items;
+    let find = |size: comanda_common::Size| {
+        menu.iter()
+            .find(|i| i.flavor == "Calabresa" && i.size == size)
+            .map(|i| i.id)
+            .expect("on the demo menu")
+    };
+    let patch = |price: Option<i64>, available: Option<bool>| comanda_common::MenuItemPatch {
+        price_cents: price,
+        available,
+    };
+    admin
+        .patch_menu_item(find(comanda_common::Size::Small), &patch(Some(3999), None))
+        .await
+        .expect("new price");
+    admin
+        .patch_menu_item(
+            find(comanda_common::Size::Medium),
+            &patch(None, Some(false)),
+        )
+        .await
+        .expect("unavailable");
+
+    // Opened again at once: the menu as it is now, filtered by typing.
+    h.key(KeyCode::Char('a'));
+    h.chars("calab");
+    let s = assert_shows(
+        h.wait_until(|s| s.contains("39.99"), WAIT).await,
+        "the new price",
+    );
+    assert!(!s.contains("34.00"), "{s}");
+    assert!(!s.contains("Calabresa                medium"), "{s}");
+    h.key(KeyCode::Enter);
+    assert_shows(
+        h.wait_for("How many Calabresa (small)", WAIT).await,
+        "the quantity",
+    );
+    h.key(KeyCode::Enter);
+    assert_shows(h.wait_for("Item added", WAIT).await, "the item");
+    let order = h.app.screens.detail.order.clone().expect("order shown");
+    assert_eq!(order.items[0].unit_price_cents, 3999, "charged as shown");
+}
+
+/// Bug 2 of the trial: `/` searched only the rows already loaded, and not the total.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_searches_every_page_on_the_server_as_you_type() {
+    let srv = server(|_| {}).await;
+    let customer = signed_in_api(&srv, "ivo").await;
+    let line = |flavor: &str, quantity| OrderItemCreate {
+        flavor: flavor.into(),
+        size: comanda_common::Size::Small,
+        quantity,
+    };
+    // The oldest orders: two cancelled, then one of Margherita + Calabresa (66.00 on the
+    // demo menu), then 63 empty ones, so all three are past the first page of 50.
+    let mut cancelled = Vec::new();
+    for _ in 0..2 {
+        let o = customer
+            .create_order(
+                &OrderCreate {
+                    items: vec![line("Margherita", 1)],
+                },
+                None,
+            )
+            .await
+            .expect("order");
+        customer.cancel_order(o.id).await.expect("cancel");
+        cancelled.push(o.id);
+    }
+    let big = customer
+        .create_order(
+            &OrderCreate {
+                items: vec![line("Margherita", 1), line("Calabresa", 1)],
+            },
+            None,
+        )
+        .await
+        .expect("order");
+    for _ in 0..63 {
+        customer
+            .create_order(&OrderCreate::default(), None)
+            .await
+            .expect("order");
+    }
+    let total = comanda_common::validate::format_cents(big.total_cents);
+
+    let mut h = app_for(customer, "My orders").await;
+    assert_shows(h.wait_for("of 50+", WAIT).await, "the first page");
+    h.key(KeyCode::Char('/'));
+    h.chars("cancel");
+    let s = assert_shows(
+        h.wait_until(|s| s.contains("1 of 2 ") && s.contains("all pages"), WAIT)
+            .await,
+        "both cancelled orders",
+    );
+    for id in &cancelled {
+        assert!(s.contains(&format!("{id:>6} cancelled")), "{s}");
+    }
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('/'));
+    for _ in 0.."cancel".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.chars(&total);
+    let s = assert_shows(
+        h.wait_until(
+            |s| s.contains("1 of 1 ") && s.contains(&format!("{:>6}", big.id)),
+            WAIT,
+        )
+        .await,
+        "the order by its total",
+    );
+    assert!(s.contains(&format!("“{total}”")), "{s}");
+    // Esc clears the search: every order again.
+    h.key(KeyCode::Esc);
+    assert_shows(h.wait_for("of 50+", WAIT).await, "the whole list again");
+}

@@ -65,6 +65,32 @@ async fn server_down_says_cannot_reach() {
     h.key(ratatui::crossterm::event::KeyCode::Enter);
     h.idle(Duration::from_secs(5)).await.expect("settles");
     assert!(h.screen().contains(&format!("cannot reach {url}")));
+    // Nothing was wrong with the typing: the password is kept for the next Enter.
+    assert_eq!(h.app.screens.login.form.value(1), "whatever-pw");
+    assert!(h.screen().contains("•••••••••••"));
+}
+
+#[tokio::test]
+async fn too_many_login_attempts_says_how_long() {
+    let body = r#"{"detail":"Too many login attempts"}"#;
+    let answer: &'static str = Box::leak(
+        format!("HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 840\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len())
+            .into_boxed_str(),
+    );
+    let url = fake_server(Some(answer)).await;
+    let mut h = Harness::live(ApiClient::with_memory(&url), Options::default(), 80, 24);
+    h.chars("maria");
+    h.key(ratatui::crossterm::event::KeyCode::Tab);
+    h.chars("maria-password");
+    h.key(ratatui::crossterm::event::KeyCode::Enter);
+    let s = h
+        .wait_for("Too many login attempts", Duration::from_secs(5))
+        .await
+        .expect("the refusal");
+    assert!(
+        s.contains("Too many login attempts; try again in 14 min"),
+        "{s}"
+    );
 }
 
 #[tokio::test]

@@ -216,16 +216,17 @@ fn order_detail() {
         customer(h);
         with_orders(h, 12);
         open_detail(h, 11);
-        h.app.screens.detail.menu.set(menu());
         h.key(KeyCode::Char('a'));
+        // The menu asked for when the picker opened has arrived.
+        h.app.screens.detail.menu.set(menu());
         h.key(KeyCode::Down);
     });
     snap("detail_quantity", Options::default(), |h| {
         customer(h);
         with_orders(h, 12);
         open_detail(h, 11);
-        h.app.screens.detail.menu.set(menu());
         h.key(KeyCode::Char('a'));
+        h.app.screens.detail.menu.set(menu());
         h.key(KeyCode::Enter);
         h.ctrl('u');
         h.chars("120");
@@ -398,5 +399,39 @@ fn more_states() {
         h.key(KeyCode::Char('?'));
         h.key(KeyCode::Esc);
         h.key(KeyCode::Char('m'));
+    });
+}
+
+#[test]
+fn trial_states() {
+    // Help on a 40×10 terminal scrolls (here after two lines down).
+    let mut h = harness(40, 10, Options::default());
+    customer(&mut h);
+    with_orders(&mut h, 5);
+    h.key(KeyCode::Char('?'));
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    insta::assert_snapshot!("orders_help_scrolled@40x10", h.screen());
+    // `e` on a line: its quantity, typed.
+    snap("detail_line_quantity", Options::default(), |h| {
+        customer(h);
+        with_orders(h, 12);
+        open_detail(h, 11);
+        h.key(KeyCode::Down);
+        h.key(KeyCode::Char('e'));
+        h.chars("4");
+    });
+    // The orders searched with `/`, typing done (Enter): the scope stays said.
+    snap("orders_searched", Options::default(), |h| {
+        customer(h);
+        h.key(KeyCode::Char('/'));
+        h.chars("8");
+        h.key(KeyCode::Enter);
+        h.app.screens.orders.orders = orders(12, |_| 2)
+            .into_iter()
+            .filter(|o| o.id == 8)
+            .collect();
+        h.app.screens.orders.load = Load::Loaded;
+        h.app.ctx.pending.clear();
     });
 }

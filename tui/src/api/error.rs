@@ -22,6 +22,8 @@ pub enum ApiError {
         status: u16,
         detail: String,
         problems: Vec<String>,
+        /// The `Retry-After` of a 429 or 503, in seconds.
+        retry_after: Option<u64>,
     },
     /// A 5xx without a usable body.
     #[error("the server failed ({0}); try again later")]
@@ -51,9 +53,26 @@ impl ApiError {
                 status: status.as_u16(),
                 detail: one_line(parsed.summary()),
                 problems: parsed.problems().into_iter().map(one_line).collect(),
+                retry_after: None,
             },
             Err(_) if status.is_server_error() => ApiError::Server(status.as_u16()),
             Err(_) => ApiError::BadBody(status.as_u16()),
+        }
+    }
+
+    /// Keeps the answer's `Retry-After` (seconds) with the error.
+    pub fn with_retry_after(mut self, secs: Option<u64>) -> ApiError {
+        if let ApiError::Api { retry_after, .. } = &mut self {
+            *retry_after = secs;
+        }
+        self
+    }
+
+    /// How long the server asked to wait before trying again, if it said.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::Api { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 

@@ -38,6 +38,17 @@ struct Inner {
 }
 
 /// A fresh `Idempotency-Key` (a random UUID) for one logical change.
+/// The `Retry-After` header in seconds (the form the server sends).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 pub fn new_idempotency_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -119,6 +130,7 @@ impl ApiClient {
             .await
             .map_err(|e| ApiError::from_transport(&e, &self.inner.base_url))?;
         let status = resp.status();
+        let retry_after = retry_after(resp.headers());
         let body = resp
             .bytes()
             .await
@@ -126,7 +138,7 @@ impl ApiClient {
         if status.is_success() {
             Ok(body.to_vec())
         } else {
-            Err(ApiError::from_answer(status, &body))
+            Err(ApiError::from_answer(status, &body).with_retry_after(retry_after))
         }
     }
 

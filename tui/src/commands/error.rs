@@ -86,6 +86,7 @@ mod tests {
             status,
             detail: detail.into(),
             problems: Vec::new(),
+            retry_after: None,
         })
     }
 

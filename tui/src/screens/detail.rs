@@ -32,6 +32,9 @@ pub const MENU_FRESH: Duration = Duration::from_secs(5);
 pub enum Cmd {
     Back,
     Add,
+    More,
+    Less,
+    SetQuantity,
     Remove,
     Cancel,
     Finish,
@@ -47,6 +50,19 @@ pub const KEYS: &[Binding<Cmd>] = &[
     )
     .hint("back"),
     key(&[K::Char('a')], "a", Cmd::Add, "add an item").hint("add"),
+    key(
+        &[K::Char('+'), K::Char('=')],
+        "+",
+        Cmd::More,
+        "one more of the line",
+    ),
+    key(&[K::Char('-')], "-", Cmd::Less, "one less of the line"),
+    key(
+        &[K::Char('e')],
+        "e",
+        Cmd::SetQuantity,
+        "type the line's quantity",
+    ),
     key(&[K::Char('d')], "d", Cmd::Remove, "remove the item").hint("remove"),
     key(&[K::Char('c')], "c", Cmd::Cancel, "cancel the order").hint("cancel"),
     key(&[K::Char('f')], "f", Cmd::Finish, "finish the order").hint("finish"),
@@ -66,6 +82,8 @@ pub enum Yes {
 pub enum Ask {
     /// How many of this menu item to add.
     Quantity { flavor: String, size: Size },
+    /// The new quantity of a line.
+    LineQuantity { item_id: i64 },
 }
 
 /// The popup open over the order, if any.
@@ -101,7 +119,7 @@ pub struct PickerMenu {
     pub load: Load,
     /// When the items were loaded.
     pub at: Option<Instant>,
-    /// The items may be shown: loaded since the picker was opened, or fresh then.
+    /// The items may be shown: loaded since the picker was opened.
     pub shown: bool,
     pub generation: u64,
 }
@@ -244,6 +262,28 @@ impl Detail {
         }
     }
 
+    fn selected_line(&self) -> Option<comanda_common::OrderItem> {
+        self.order
+            .as_ref()
+            .and_then(|o| o.items.get(self.selected))
+            .cloned()
+    }
+
+    /// `PATCH` the line to `quantity` (the line keeps its unit price).
+    fn set_quantity(&mut self, item_id: i64, quantity: i64, ctx: &mut Ctx) {
+        // One key per change: a retry after a timeout is not a second change.
+        let key = crate::api::new_idempotency_key();
+        self.change(
+            "changing the quantity",
+            "Quantity changed",
+            ctx,
+            move |api, id| async move {
+                api.set_item_quantity(id, item_id, quantity, Some(&key))
+                    .await
+            },
+        );
+    }
+
     fn picked(&mut self, index: usize) {
         let Some(item) = self.orderable().get(index).map(|i| (*i).clone()) else {
             return;
@@ -261,7 +301,6 @@ impl Detail {
         let Some(Popup::Prompt(p)) = self.popup.as_mut() else {
             return;
         };
-        let Ask::Quantity { flavor, size } = p.ask.clone();
         let q = p
             .form
             .value(0)
@@ -274,6 +313,10 @@ impl Detail {
             return;
         };
         p.waiting = true;
+        let (flavor, size) = match p.ask.clone() {
+            Ask::Quantity { flavor, size } => (flavor, size),
+            Ask::LineQuantity { item_id } => return self.set_quantity(item_id, q.get(), ctx),
+        };
         let item = OrderItemCreate {
             flavor,
             size,
@@ -320,7 +363,13 @@ impl Screen for Detail {
 
     fn offers(&self, cmd: Cmd, _ctx: &Ctx) -> bool {
         match cmd {
-            Cmd::Add | Cmd::Remove | Cmd::Cancel | Cmd::Finish => self.is_pending(),
+            Cmd::Add
+            | Cmd::More
+            | Cmd::Less
+            | Cmd::SetQuantity
+            | Cmd::Remove
+            | Cmd::Cancel
+            | Cmd::Finish => self.is_pending(),
             Cmd::Back | Cmd::Reload => true,
         }
     }
@@ -363,17 +412,43 @@ impl Screen for Detail {
             }
             Cmd::Reload => self.load_order(ctx),
             Cmd::Add => {
-                // The menu is always asked again: the price picked must be the price charged.
+                // The menu is always asked again, and nothing is offered before the answer:
+                // the price picked must be the price charged.
                 self.popup = Some(Popup::Picker(Picker::default()));
-                self.menu.shown = self.menu.fresh();
+                self.menu.shown = false;
                 self.reload_menu(ctx);
             }
+            Cmd::More | Cmd::Less => {
+                let Some(item) = self.selected_line() else {
+                    return ctx.set_error("No item to change");
+                };
+                let to = if cmd == Cmd::More {
+                    item.quantity + 1
+                } else {
+                    item.quantity - 1
+                };
+                if to < 1 {
+                    // One less than one is no line at all: the same question as `d`.
+                    return self.on_cmd(Cmd::Remove, ctx);
+                }
+                if Quantity::parse(to).is_err() {
+                    return ctx.set_error(Quantity::MSG);
+                }
+                self.set_quantity(item.id, to, ctx);
+            }
+            Cmd::SetQuantity => {
+                let Some(item) = self.selected_line() else {
+                    return ctx.set_error("No item to change");
+                };
+                let title = format!("How many {} ({})?", item.flavor, item.size);
+                let form = Form::new(vec![
+                    Field::digits("Quantity").with_suggestion(&item.quantity.to_string()),
+                ]);
+                let ask = Ask::LineQuantity { item_id: item.id };
+                self.popup = Some(Popup::Prompt(Prompt::new(ask, title, form)));
+            }
             Cmd::Remove => {
-                let item = self
-                    .order
-                    .as_ref()
-                    .and_then(|o| o.items.get(self.selected))
-                    .cloned();
+                let item = self.selected_line();
                 match item {
                     Some(item) => {
                         self.popup = Some(Popup::Confirm(Confirm::new(

@@ -435,7 +435,11 @@ impl Login {
             // The server was not reached: nothing was wrong with the typing, keep it all.
             Err(e) if e.is_unreachable() => ctx.set_error(e.to_string()),
             Err(e) => {
-                self.error = Some(e.to_string());
+                self.error = Some(match e.retry_after() {
+                    // "Too many login attempts": say how long.
+                    Some(secs) => format!("{e}; try again in {}", wait_text(secs)),
+                    None => e.to_string(),
+                });
                 self.focus_password_or_identifier();
             }
         }
@@ -478,6 +482,15 @@ impl Login {
         }
     }
 }
+/// A wait as a person says it: `40 s`, `15 min`, `2 h`.
+pub fn wait_text(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs.div_ceil(60)),
+        _ => format!("{} h", secs.div_ceil(3600)),
+    }
+}
+
 /// The field rules, short enough to sit beside a field.
 fn short_rule(msg: &str) -> String {
     match msg {
@@ -485,5 +498,16 @@ fn short_rule(msg: &str) -> String {
         m if m == Email::MSG => "not a valid email address".into(),
         m if m == Password::MSG => "8 to 128 characters".into(),
         m => m.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn waits_read_as_people_say_them() {
+        assert_eq!(super::wait_text(40), "40 s");
+        assert_eq!(super::wait_text(840), "14 min");
+        assert_eq!(super::wait_text(841), "15 min");
+        assert_eq!(super::wait_text(7200), "2 h");
     }
 }
