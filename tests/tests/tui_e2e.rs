@@ -732,3 +732,66 @@ async fn slash_searches_every_page_on_the_server_as_you_type() {
     h.key(KeyCode::Esc);
     assert_shows(h.wait_for("of 50+", WAIT).await, "the whole list again");
 }
+
+/// `+`, `-` and `e` change the selected line through `PATCH /orders/{id}/items/{item_id}`;
+/// a refused quantity stays in the prompt with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plus_minus_and_e_change_a_line_on_the_server() {
+    let srv = server(|_| {}).await;
+    let customer = signed_in_api(&srv, "rui").await;
+    let order = customer
+        .create_order(
+            &OrderCreate {
+                items: vec![OrderItemCreate {
+                    flavor: "Margherita".into(),
+                    size: comanda_common::Size::Small,
+                    quantity: 2,
+                }],
+            },
+            None,
+        )
+        .await
+        .expect("order");
+    let mut h = app_for(customer.clone(), "My orders").await;
+    h.idle(WAIT).await.expect("settles");
+    h.key(KeyCode::Enter);
+    assert_shows(h.wait_for("Margherita", WAIT).await, "the order");
+    h.idle(WAIT).await.expect("loaded");
+
+    h.key(KeyCode::Char('+'));
+    assert_shows(h.wait_for("Quantity changed", WAIT).await, "one more");
+    h.idle(WAIT).await.expect("settles");
+    let now = customer.order(order.id).await.expect("order");
+    assert_eq!(now.items[0].quantity, 3);
+    assert_eq!(now.total_cents, 3 * now.items[0].unit_price_cents);
+
+    h.key(KeyCode::Char('-'));
+    h.idle(WAIT).await.expect("settles");
+    assert_eq!(
+        customer.order(order.id).await.expect("order").items[0].quantity,
+        2
+    );
+
+    h.key(KeyCode::Char('e'));
+    assert_shows(h.wait_for("How many Margherita", WAIT).await, "the prompt");
+    h.chars("120");
+    h.key(KeyCode::Enter);
+    let s = assert_shows(
+        h.wait_until(|s| s.contains("99") && s.contains("How many"), WAIT)
+            .await,
+        "the refusal in the prompt",
+    );
+    assert!(s.contains("120"), "the typing kept: {s}");
+    h.ctrl('u');
+    h.chars("5");
+    h.key(KeyCode::Enter);
+    let s = assert_shows(
+        h.wait_until(|s| !s.contains("How many"), WAIT).await,
+        "the prompt closed",
+    );
+    assert!(s.contains("Quantity changed"), "{s}");
+    assert_eq!(
+        customer.order(order.id).await.expect("order").items[0].quantity,
+        5
+    );
+}
