@@ -342,6 +342,10 @@ impl App {
         self.confirm = None;
         self.route = Route::Orders;
         self.start_live();
+        // A keyring that refused the session (locked, failing) is said, not only logged.
+        if let Some(notice) = self.ctx.api.store().notice() {
+            self.ctx.set_info(notice);
+        }
     }
 
     /// Back to the login screen (the screens clear themselves on the same event).
