@@ -565,7 +565,7 @@ async fn fresh_pg(base: &str) -> anyhow::Result<String> {
 
 /// The mean time of one hash with the default parameters.
 async fn hash_time() -> anyhow::Result<Duration> {
-    let hasher = Hasher::new(HashParams::OWASP)?;
+    let hasher = Hasher::new(HashParams::OWASP, 1, 0)?;
     hasher.hash("warm-up-password").await?;
     let n = 10;
     let t = Instant::now();

@@ -37,6 +37,12 @@ pub enum ApiError {
     /// 429 with `Retry-After` seconds.
     #[error("Too many login attempts")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// 429 with `Retry-After` seconds: the sign-ups of one address.
+    #[error("Too many sign-ups")]
+    TooManySignups { retry_after_secs: u64 },
+    /// 503 with `Retry-After: 1`: every password hash worker is busy and the queue is full.
+    #[error("Server busy")]
+    Busy,
     #[error("{1}")]
     Status(StatusCode, &'static str),
     #[error("database unavailable")]
@@ -59,16 +65,37 @@ impl ApiError {
             ApiError::Unprocessable(_) | ApiError::Validation(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyAttempts { .. } | ApiError::TooManySignups { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Status(s, _) => *s,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
+    /// A unique violation (on either backend) as 409 with the text `detail` gives for the
+    /// constraint; any other error as it is.
+    pub fn unique(e: sqlx::Error, detail: impl FnOnce(crate::db::Unique) -> &'static str) -> Self {
+        match crate::db::unique_violation(&e) {
+            Some(which) => ApiError::Conflict(detail(which)),
+            None => ApiError::Database(e),
+        }
+    }
+
     /// A 422 with one entry.
     pub fn invalid(loc: &[&str], msg: impl Into<String>) -> Self {
         ApiError::Validation(vec![ValidationErrorItem::value_error(loc, msg)])
+    }
+}
+
+impl From<crate::auth::password::HashError> for ApiError {
+    fn from(e: crate::auth::password::HashError) -> Self {
+        match e {
+            crate::auth::password::HashError::Busy => ApiError::Busy,
+            other => ApiError::Internal(other.into()),
+        }
     }
 }
 
@@ -96,12 +123,19 @@ impl IntoResponse for ApiError {
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 res
             }
-            ApiError::TooManyAttempts { retry_after_secs } => {
-                let mut res = detail_response(status, "Too many login attempts");
+            ApiError::TooManyAttempts { retry_after_secs }
+            | ApiError::TooManySignups { retry_after_secs } => {
+                let mut res = detail_response(status, &self.to_string());
                 res.headers_mut().insert(
                     header::RETRY_AFTER,
                     HeaderValue::from(retry_after_secs.max(1)),
                 );
+                res
+            }
+            ApiError::Busy => {
+                let mut res = detail_response(status, "Server busy");
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 res
             }
             ApiError::Unavailable => detail_response(status, "Database unavailable"),

@@ -1,16 +1,15 @@
 //! Extractors that turn every malformed input into the API's own 422 shape, and the
-//! `AuthUser` extractor that authenticates a request.
+//! client's address. (Authentication is in [`crate::auth::user`].)
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::{header, request::Parts};
-use comanda_common::{LocItem, UserPublic, ValidationErrorItem};
+use comanda_common::{LocItem, ValidationErrorItem};
 use serde::de::DeserializeOwned;
 
-use crate::auth::cache::CachedAuth;
-use crate::db;
+pub use crate::auth::user::{AuthUser, MaybeAuthUser};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -218,102 +217,69 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
-/// The client's address (for the per-address sign-in limit).
+/// The client's address (API.md "Client address"): the TCP peer, or, when the peer is a
+/// trusted proxy, the right-most `X-Forwarded-For` entry that is not itself one.
+#[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        Ok(ClientIp(ip))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(
+            &parts.headers,
+            &parts.extensions,
+            &state.settings.trusted_proxies,
+        )))
     }
 }
 
-/// An authenticated request: the user and the session its token names.
-#[derive(Debug, Clone)]
-pub struct AuthUser {
-    pub user: UserPublic,
-    pub session_id: i64,
-}
-
-impl AuthUser {
-    pub fn is_admin(&self) -> bool {
-        self.user.is_admin
+/// See [`ClientIp`]; also used by the request log.
+pub fn client_ip(
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| canonical(c.0.ip()))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
     }
-
-    /// Ok for admins, else 403.
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.user.is_admin {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+    // Every X-Forwarded-For header, in order, as one list; read from the right, the first
+    // entry that is not a trusted proxy is the client. Anything unparsable stops the walk:
+    // what is left of it was written by someone we do not trust.
+    let mut hops = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        let Ok(value) = value.to_str() else {
+            return peer;
+        };
+        hops.extend(value.split(',').map(str::trim));
     }
-}
-
-/// The bearer token of the `Authorization` header.
-pub fn bearer(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::NotAuthenticated)?;
-    let (scheme, token) = value
-        .trim()
-        .split_once(' ')
-        .ok_or(ApiError::NotAuthenticated)?;
-    let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(ApiError::NotAuthenticated);
-    }
-    Ok(token)
-}
-
-impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(&parts.headers)?;
-        authenticate(state, token).await
-    }
-}
-
-/// Checks an access token: signature, expiry, type, then the session and the user (from
-/// the session cache or with one query).
-pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
-    let (user_id, claims) = state
-        .keys
-        .verify(token)
-        .ok_or(ApiError::InvalidCredentials)?;
-    let sid = claims.sid;
-    let now_ms = db::now_ms();
-    let auth = match state.sessions.get(sid) {
-        Some(a) => a,
-        None => {
-            let mut conn = state.db.conn().await?;
-            let row = db::sessions::auth_lookup(conn.ex(), sid)
-                .await?
-                .ok_or(ApiError::InvalidCredentials)?;
-            if row.revoked_at_ms.is_some() {
-                return Err(ApiError::InvalidCredentials);
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) => {
+                client = canonical(ip);
+                if !is_trusted(&client) {
+                    return client;
+                }
             }
-            let a = CachedAuth {
-                user: row.user.public(),
-                session_expires_at_ms: row.expires_at_ms,
-            };
-            state.sessions.put(sid, a.clone());
-            a
+            Err(_) => return client,
         }
-    };
-    if auth.user.id != user_id || !auth.user.is_active || auth.session_expires_at_ms <= now_ms {
-        return Err(ApiError::InvalidCredentials);
     }
-    Ok(AuthUser {
-        user: auth.user,
-        session_id: sid,
-    })
+    client
+}
+
+/// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) as plain IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
 }

@@ -4,6 +4,7 @@
 //! same [`Application`].
 
 pub mod auth;
+pub mod cleanup;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod routes;
+pub mod serve;
 pub mod settings;
 pub mod startup;
 pub mod state;
@@ -22,18 +24,9 @@ use comanda_common::{Email, Password, Username};
 pub use settings::{HashParams, LoginLimits, Settings};
 pub use startup::Application;
 
-/// Creates an admin account (the first admin comes from here: signing up never makes one).
+/// Creates an admin account (the first admin comes from here: signing up never makes one),
+/// its password hashed with `params` (the server's configured ones; cheap ones in tests).
 /// Migrates the database first. Fails when the username or email is taken.
-pub async fn create_admin(
-    database_url: &str,
-    username: &str,
-    email: &str,
-    password: &str,
-) -> anyhow::Result<comanda_common::UserPublic> {
-    create_admin_with(database_url, username, email, password, HashParams::OWASP).await
-}
-
-/// [`create_admin`] with explicit hash parameters (the server's own, or cheap ones in tests).
 pub async fn create_admin_with(
     database_url: &str,
     username: &str,
@@ -46,7 +39,7 @@ pub async fn create_admin_with(
     let password = Password::parse(password).map_err(anyhow::Error::msg)?;
     let db = db::Db::connect(database_url, 1).await?;
     db.migrate().await?;
-    let hash = auth::password::Hasher::new(params)?
+    let hash = auth::password::Hasher::new(params, 1, 0)?
         .hash(password.expose())
         .await?;
     let mut tx = db.begin().await?;

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use comanda_server::{Application, HashParams, Settings, settings};
+use comanda_server::settings::{self, defaults};
+use comanda_server::{Application, HashParams, Settings};
 use secrecy::SecretString;
 
 /// mimalloc returns freed memory to the system: with glibc's allocator every thread that
@@ -49,43 +50,90 @@ struct DbArgs {
     database_url: Option<String>,
 }
 
+/// Argon2id parameters, for the server and for `create-admin` (so that the admin's hash
+/// is made with the parameters the server signs in with).
 #[derive(Args, Clone)]
-struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "COMANDA_BIND", default_value = "127.0.0.1:8000")]
-    bind: String,
-    #[command(flatten)]
-    db: DbArgs,
-    /// The HS256 key (at least 32 bytes); default: generated once, kept 0600 in the data directory.
-    #[arg(long, env = "COMANDA_SECRET_KEY", hide_env_values = true)]
-    secret_key: Option<String>,
-    /// Access token lifetime in minutes.
-    #[arg(long, env = "COMANDA_ACCESS_TOKEN_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
-    access_token_minutes: u64,
-    /// Refresh token lifetime in days.
-    #[arg(long, env = "COMANDA_REFRESH_TOKEN_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..))]
-    refresh_token_days: u64,
-    /// On an empty database, add a demo menu and demo accounts.
-    #[arg(long, env = "COMANDA_DEMO")]
-    demo: bool,
+struct HashArgs {
     /// Argon2id memory in KiB.
     #[arg(long, env = "COMANDA_ARGON2_MEMORY_KIB", default_value_t = HashParams::OWASP.memory_kib)]
     argon2_memory_kib: u32,
     /// Argon2id passes.
     #[arg(long, env = "COMANDA_ARGON2_ITERATIONS", default_value_t = HashParams::OWASP.iterations)]
     argon2_iterations: u32,
+}
+
+impl HashArgs {
+    fn params(&self) -> HashParams {
+        HashParams {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+            parallelism: HashParams::OWASP.parallelism,
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "COMANDA_BIND", default_value = defaults::BIND)]
+    bind: String,
+    #[command(flatten)]
+    db: DbArgs,
+    /// The HS256 key (at least 32 bytes); default: generated once, kept 0600 in the data
+    /// directory. Prefer --secret-key-file: a command line is visible to other users.
+    #[arg(
+        long,
+        env = "COMANDA_SECRET_KEY",
+        hide_env_values = true,
+        conflicts_with = "secret_key_file"
+    )]
+    secret_key: Option<String>,
+    /// A file holding the HS256 key (at least 32 bytes; surrounding whitespace ignored).
+    #[arg(long, env = "COMANDA_SECRET_KEY_FILE")]
+    secret_key_file: Option<std::path::PathBuf>,
+    /// Access token lifetime in minutes.
+    #[arg(long, env = "COMANDA_ACCESS_TOKEN_MINUTES", default_value_t = defaults::ACCESS_TOKEN_MINUTES, value_parser = clap::value_parser!(u64).range(1..))]
+    access_token_minutes: u64,
+    /// Refresh token lifetime in days.
+    #[arg(long, env = "COMANDA_REFRESH_TOKEN_DAYS", default_value_t = defaults::REFRESH_TOKEN_DAYS, value_parser = clap::value_parser!(u64).range(1..))]
+    refresh_token_days: u64,
+    /// On an empty database, add a demo menu and demo accounts.
+    #[arg(long, env = "COMANDA_DEMO")]
+    demo: bool,
+    #[command(flatten)]
+    hash: HashArgs,
     /// Failed sign-ins allowed per account within the window.
-    #[arg(long, env = "COMANDA_LOGIN_MAX_PER_ACCOUNT", default_value_t = 5)]
+    #[arg(long, env = "COMANDA_LOGIN_MAX_PER_ACCOUNT", default_value_t = defaults::LOGIN_MAX_PER_ACCOUNT)]
     login_max_per_account: u32,
     /// Failed sign-ins of unknown accounts allowed per client address within the window.
-    #[arg(long, env = "COMANDA_LOGIN_MAX_PER_ADDRESS", default_value_t = 50)]
+    #[arg(long, env = "COMANDA_LOGIN_MAX_PER_ADDRESS", default_value_t = defaults::LOGIN_MAX_PER_ADDRESS)]
     login_max_per_address: u32,
-    /// The failed sign-in window in minutes.
-    #[arg(long, env = "COMANDA_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
+    /// The failed sign-in (and sign-up) window in minutes.
+    #[arg(long, env = "COMANDA_LOGIN_WINDOW_MINUTES", default_value_t = defaults::LOGIN_WINDOW_MINUTES)]
     login_window_minutes: u64,
+    /// Sign-ups (successful or not) allowed per client address within the window.
+    #[arg(long, env = "COMANDA_SIGNUP_MAX_PER_ADDRESS", default_value_t = defaults::SIGNUP_MAX_PER_ADDRESS)]
+    signup_max_per_address: u32,
+    /// Requests that may wait for a password hash worker (one per core); beyond, 503.
+    #[arg(long, env = "COMANDA_HASH_QUEUE", default_value_t = defaults::HASH_QUEUE)]
+    hash_queue: usize,
+    /// Connections open at once; more wait to be accepted.
+    #[arg(long, env = "COMANDA_MAX_CONNECTIONS", default_value_t = defaults::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
+    /// Proxies whose X-Forwarded-For is believed (CIDR[,CIDR…], e.g. 10.0.0.0/8); default: none.
+    #[arg(long, env = "COMANDA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    trusted_proxies: Vec<ipnet::IpNet>,
     /// Database connections (SQLite: readers; writes use one more).
-    #[arg(long, env = "COMANDA_POOL_SIZE", default_value_t = 4)]
+    #[arg(long, env = "COMANDA_POOL_SIZE", default_value_t = defaults::POOL_SIZE)]
     pool_size: u32,
+}
+
+/// A CIDR range, or a single address (as its /32 or /128).
+fn parse_cidr(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("not a CIDR range or an address: {s:?}"))
 }
 
 #[derive(Args)]
@@ -96,6 +144,8 @@ struct CreateAdminArgs {
     username: String,
     #[arg(long)]
     email: String,
+    #[command(flatten)]
+    hash: HashArgs,
 }
 
 fn database_url(db: &DbArgs) -> anyhow::Result<String> {
@@ -155,8 +205,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     p
                 }
             };
-            let user =
-                comanda_server::create_admin(&url, &args.username, &args.email, &password).await?;
+            let user = comanda_server::create_admin_with(
+                &url,
+                &args.username,
+                &args.email,
+                &password,
+                args.hash.params(),
+            )
+            .await?;
             eprintln!("created admin {} (id {})", user.username, user.id);
             Ok(())
         }
@@ -173,26 +229,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let url = database_url(&args.db)?;
-    let key = match args.secret_key {
-        Some(k) => SecretString::from(k),
-        None => settings::stored_secret_key()?,
+    let key = match (args.secret_key, &args.secret_key_file) {
+        (Some(k), _) => SecretString::from(k),
+        (None, Some(path)) => settings::secret_key_from_file(path)?,
+        (None, None) => settings::stored_secret_key()?,
     };
     let mut s = Settings::new(url, key);
     s.bind = args.bind;
     s.access_token_ttl = Duration::from_secs(args.access_token_minutes * 60);
     s.refresh_token_ttl = Duration::from_secs(args.refresh_token_days * 86400);
     s.demo = args.demo;
-    s.hash_params = HashParams {
-        memory_kib: args.argon2_memory_kib,
-        iterations: args.argon2_iterations,
-        parallelism: 1,
-    };
+    s.hash_params = args.hash.params();
     s.login_limits = comanda_server::LoginLimits {
         per_account: args.login_max_per_account,
         per_address: args.login_max_per_address,
+        signups_per_address: args.signup_max_per_address,
         window: Duration::from_secs(args.login_window_minutes * 60),
     };
     s.pool_size = args.pool_size;
+    s.hash_queue = args.hash_queue;
+    s.max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
+    s.trusted_proxies = args.trusted_proxies;
     let demo = s.demo;
     let app = Application::build(s).await?;
     tracing::info!(url = %app.base_url(), "serving the Comanda API; docs at /docs");

@@ -6,6 +6,43 @@ use std::time::Duration;
 use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 
+/// Every default of the server, in one place: [`Settings::new`] and the command line's
+/// `--help` both read them from here.
+pub mod defaults {
+    use std::time::Duration;
+
+    pub const BIND: &str = "127.0.0.1:8000";
+    pub const ACCESS_TOKEN_MINUTES: u64 = 30;
+    pub const REFRESH_TOKEN_DAYS: u64 = 7;
+    /// Two refreshes of one token within this window both succeed (API.md).
+    pub const REFRESH_GRACE: Duration = Duration::from_secs(10);
+    /// How long another process may trust a checked session (a logout reaches it within).
+    pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(1);
+    pub const LOGIN_MAX_PER_ACCOUNT: u32 = 5;
+    pub const LOGIN_MAX_PER_ADDRESS: u32 = 50;
+    pub const LOGIN_WINDOW_MINUTES: u64 = 15;
+    pub const SIGNUP_MAX_PER_ADDRESS: u32 = 100;
+    pub const POOL_SIZE: u32 = 4;
+    /// Requests that may wait for a password hash worker.
+    pub const HASH_QUEUE: usize = 64;
+    pub const MAX_CONNECTIONS: usize = 10_000;
+    /// A connection that has not sent a whole request head within this is closed (408).
+    pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    /// A keep-alive connection idle this long is closed.
+    pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+    /// How often the cleanup task runs.
+    pub const CLEANUP_INTERVAL: Duration = Duration::from_secs(10 * 60);
+    /// How long an ended or expired session is kept before the cleanup deletes it.
+    pub const ENDED_SESSION_KEEP: Duration = Duration::from_secs(60 * 60);
+    /// How often an open event stream re-checks its caller's account and session.
+    pub const STREAM_RECHECK: Duration = Duration::from_secs(1);
+
+    /// One password hash worker per core.
+    pub fn hash_workers() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HashParams {
@@ -39,15 +76,18 @@ pub struct LoginLimits {
     pub per_account: u32,
     /// Failures allowed from one client address (unknown accounts) within `window`.
     pub per_address: u32,
+    /// Sign-ups (successful or not) allowed from one client address within `window`.
+    pub signups_per_address: u32,
     pub window: Duration,
 }
 
 impl Default for LoginLimits {
     fn default() -> Self {
         Self {
-            per_account: 5,
-            per_address: 50,
-            window: Duration::from_secs(15 * 60),
+            per_account: defaults::LOGIN_MAX_PER_ACCOUNT,
+            per_address: defaults::LOGIN_MAX_PER_ADDRESS,
+            signups_per_address: defaults::SIGNUP_MAX_PER_ADDRESS,
+            window: Duration::from_secs(defaults::LOGIN_WINDOW_MINUTES * 60),
         }
     }
 }
@@ -74,23 +114,45 @@ pub struct Settings {
     pub demo: bool,
     /// Connections of the read pool (SQLite) or of the pool (PostgreSQL).
     pub pool_size: u32,
+    /// Password hashes running at once (one per core).
+    pub hash_workers: usize,
+    /// Requests that may wait for a hash worker; beyond, 503 "Server busy".
+    pub hash_queue: usize,
+    /// Connections open at once; more wait to be accepted.
+    pub max_connections: usize,
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub cleanup_interval: Duration,
+    pub ended_session_keep: Duration,
+    pub stream_recheck: Duration,
 }
 
 impl Settings {
     /// Settings with the documented defaults for the given database and key.
     pub fn new(database_url: impl Into<String>, secret_key: SecretString) -> Self {
         Self {
-            bind: "127.0.0.1:8000".into(),
+            bind: defaults::BIND.into(),
             database_url: database_url.into(),
             secret_key,
-            access_token_ttl: Duration::from_secs(30 * 60),
-            refresh_token_ttl: Duration::from_secs(7 * 24 * 3600),
-            refresh_grace: Duration::from_secs(10),
-            session_cache_ttl: Duration::from_secs(1),
+            access_token_ttl: Duration::from_secs(defaults::ACCESS_TOKEN_MINUTES * 60),
+            refresh_token_ttl: Duration::from_secs(defaults::REFRESH_TOKEN_DAYS * 24 * 3600),
+            refresh_grace: defaults::REFRESH_GRACE,
+            session_cache_ttl: defaults::SESSION_CACHE_TTL,
             hash_params: HashParams::OWASP,
             login_limits: LoginLimits::default(),
             demo: false,
-            pool_size: 4,
+            pool_size: defaults::POOL_SIZE,
+            hash_workers: defaults::hash_workers(),
+            hash_queue: defaults::HASH_QUEUE,
+            max_connections: defaults::MAX_CONNECTIONS,
+            header_read_timeout: defaults::HEADER_READ_TIMEOUT,
+            idle_timeout: defaults::IDLE_TIMEOUT,
+            trusted_proxies: Vec::new(),
+            cleanup_interval: defaults::CLEANUP_INTERVAL,
+            ended_session_keep: defaults::ENDED_SESSION_KEEP,
+            stream_recheck: defaults::STREAM_RECHECK,
         }
     }
 
@@ -118,6 +180,10 @@ impl Settings {
                 || self.database_url.starts_with("postgresql:"),
             "the database URL must start with sqlite:// or postgres://"
         );
+        anyhow::ensure!(
+            self.max_connections >= 1,
+            "--max-connections must be at least 1"
+        );
         Ok(())
     }
 }
@@ -134,7 +200,7 @@ pub fn data_dir() -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "comanda")
         .context("cannot find a home directory for the data directory")?;
     let dir = dirs.data_dir().to_path_buf();
-    std::fs::create_dir_all(&dir)
+    create_private_dir(&dir)
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     Ok(dir)
 }
@@ -165,6 +231,44 @@ pub fn stored_secret_key() -> anyhow::Result<SecretString> {
         }
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
+}
+
+/// Creates `dir` (and missing parents) readable by this user only (0700); an existing
+/// directory is left as it is.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Creates an empty file readable and writable by this user only (0600) unless it exists,
+/// so that SQLite (which gives its -wal and -shm files the database file's mode) never
+/// makes the database with the process umask.
+pub fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The key in `path` (`--secret-key-file`), surrounding whitespace ignored.
+pub fn secret_key_from_file(path: &std::path::Path) -> anyhow::Result<SecretString> {
+    let key = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the secret key file {}", path.display()))?;
+    let key = key.trim();
+    anyhow::ensure!(
+        key.len() >= 32,
+        "the secret key in {} is shorter than 32 bytes",
+        path.display()
+    );
+    Ok(SecretString::from(key.to_owned()))
 }
 
 #[cfg(unix)]

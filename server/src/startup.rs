@@ -2,7 +2,6 @@
 //! the listener, and graceful shutdown.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -26,9 +25,10 @@ use crate::auth::{
 use crate::db::Db;
 use crate::error::detail_response;
 use crate::events::EventBus;
+use crate::extract::client_ip;
 use crate::settings::Settings;
 use crate::state::{AppState, Inner};
-use crate::{demo, routes};
+use crate::{cleanup, demo, routes, serve};
 
 /// Request bodies over this size are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -49,7 +49,11 @@ impl Application {
         settings.check()?;
         let db = Db::connect(&settings.database_url, settings.pool_size).await?;
         db.migrate().await?;
-        let hasher = Hasher::new(settings.hash_params)?;
+        let hasher = Hasher::new(
+            settings.hash_params,
+            settings.hash_workers,
+            settings.hash_queue,
+        )?;
         if settings.demo {
             demo::seed(&db, &hasher)
                 .await
@@ -63,7 +67,7 @@ impl Application {
         let state = AppState::new(Inner {
             keys: TokenKeys::new(&settings.secret_key),
             hasher,
-            limiter: LoginLimiter::new(settings.login_limits),
+            limiter: LoginLimiter::new(settings.login_limits, &db),
             sessions: SessionCache::new(settings.session_cache_ttl),
             events,
             db,
@@ -108,18 +112,20 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
-        let service = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(
-            self.app,
-        );
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down: draining in-flight requests");
             let _ = state.shutdown.send(true);
         };
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(signal)
-            .await
-            .context("the server failed")?;
+        let s = &self.state.settings;
+        let limits = serve::Limits {
+            header_read_timeout: s.header_read_timeout,
+            idle_timeout: s.idle_timeout,
+            max_connections: s.max_connections,
+            drain: REQUEST_TIMEOUT,
+        };
+        cleanup::spawn(self.state.clone());
+        serve::serve(self.listener, self.app, limits, signal).await;
         self.state.db.close().await;
         Ok(())
     }
@@ -156,6 +162,7 @@ pub async fn shutdown_signal() {
 pub fn app(state: AppState) -> NormalizePath<Router> {
     let (api, doc) = routes::api().split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
+    let trusted = std::sync::Arc::new(state.settings.trusted_proxies.clone());
     let router = api
         .merge(routes::docs::router(doc))
         .fallback(|| async { detail_response(StatusCode::NOT_FOUND, "Not Found") })
@@ -164,14 +171,15 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(
-                    TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                    TraceLayer::new_for_http().make_span_with(move |req: &Request<Body>| {
                         let id = req
                             .headers()
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("-");
+                        let client = client_ip(req.headers(), req.extensions(), &trusted);
                         // The path only: a query string may hold an access token.
-                        tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
+                        tracing::info_span!("request", id, method = %req.method(), path = req.uri().path(), %client)
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))

@@ -63,11 +63,32 @@ pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<EventRow>, sqlx::Error>
     on!(ex, c => sqlx::query_as(SQL).bind(id).fetch_optional(c).await)
 }
 
-/// Events after `last_id`, oldest first (at most `limit`).
-pub async fn since(ex: Ex<'_>, last_id: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    const SQL: &str =
+/// Events after `after`, oldest first (at most `limit`): every user's, or `only` one's.
+pub async fn since(
+    ex: Ex<'_>,
+    only: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    const ALL: &str =
         "SELECT id, order_id, user_id, data FROM order_events WHERE id > $1 ORDER BY id LIMIT $2";
-    on!(ex, c => sqlx::query_as(SQL).bind(last_id).bind(limit).fetch_all(c).await)
+    const ONE_USER: &str = "SELECT id, order_id, user_id, data FROM order_events \
+         WHERE user_id = $3 AND id > $1 ORDER BY id LIMIT $2";
+    match only {
+        None => on!(ex, c => sqlx::query_as(ALL).bind(after).bind(limit).fetch_all(c).await),
+        Some(user) => on!(ex, c => sqlx::query_as(ONE_USER)
+            .bind(after)
+            .bind(limit)
+            .bind(user)
+            .fetch_all(c)
+            .await),
+    }
+}
+
+/// Deletes the events of a deleted user (in the deletion's transaction).
+pub async fn delete_of_user(ex: Ex<'_>, user_id: i64) -> Result<(), sqlx::Error> {
+    const SQL: &str = "DELETE FROM order_events WHERE user_id = $1";
+    on!(ex, c => sqlx::query(SQL).bind(user_id).execute(c).await.map(|_| ()))
 }
 
 /// The oldest and newest retained event ids.

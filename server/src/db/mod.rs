@@ -52,6 +52,18 @@ pub enum Ex<'a> {
     Postgres(&'a mut PgConnection),
 }
 
+impl<'a> From<&'a mut SqliteConnection> for Ex<'a> {
+    fn from(c: &'a mut SqliteConnection) -> Self {
+        Ex::Sqlite(c)
+    }
+}
+
+impl<'a> From<&'a mut PgConnection> for Ex<'a> {
+    fn from(c: &'a mut PgConnection) -> Self {
+        Ex::Postgres(c)
+    }
+}
+
 /// A connection for the reads of one request.
 pub enum Conn {
     Sqlite(OwnedMutexGuard<SqliteConnection>),
@@ -153,6 +165,12 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10))
                 // Statements are not logged: the request span says what happened.
                 .disable_statement_logging();
+            let path = opts.get_filename();
+            if path != std::path::Path::new(":memory:") {
+                crate::settings::create_private_file(path).with_context(|| {
+                    format!("cannot create the database file {}", path.display())
+                })?;
+            }
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
@@ -246,17 +264,45 @@ impl Db {
     }
 }
 
-/// The constraint (PostgreSQL) or the message naming it (SQLite) of a unique violation.
-pub fn unique_violation(e: &sqlx::Error) -> Option<String> {
+/// A unique constraint of the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    /// `users.username_key` (usernames, case-insensitively).
+    Username,
+    /// `users.email`.
+    Email,
+    /// `menu_items (flavor_key, size)`.
+    MenuItem,
+    /// A unique constraint not named here.
+    Other,
+}
+
+/// Each constraint as PostgreSQL names it (the index name) and as SQLite's message lists
+/// its columns ("UNIQUE constraint failed: <columns>").
+const UNIQUES: &[(Unique, &str, &str)] = &[
+    (Unique::Username, "users_username_key", "users.username_key"),
+    (Unique::Email, "users_email_key", "users.email"),
+    (
+        Unique::MenuItem,
+        "menu_items_flavor_size_key",
+        "menu_items.flavor_key, menu_items.size",
+    ),
+];
+
+/// Which unique constraint `e` violated, on either backend; None for any other error.
+pub fn unique_violation(e: &sqlx::Error) -> Option<Unique> {
     let db = e.as_database_error()?;
     if !db.is_unique_violation() {
         return None;
     }
-    Some(
-        db.constraint()
-            .map(str::to_owned)
-            .unwrap_or_else(|| db.message().to_owned()),
-    )
+    let sqlite_columns = db
+        .message()
+        .strip_prefix("UNIQUE constraint failed: ")
+        .unwrap_or("");
+    let found = UNIQUES
+        .iter()
+        .find(|(_, pg, sqlite)| db.constraint() == Some(*pg) || sqlite_columns == *sqlite);
+    Some(found.map_or(Unique::Other, |(u, _, _)| *u))
 }
 
 /// Now, in Unix seconds.
@@ -272,4 +318,9 @@ pub fn now_ms() -> i64 {
 /// Unix seconds as the API's UTC time.
 pub fn to_time(secs: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+/// Unix milliseconds as the API's UTC time (to the second).
+pub fn ms_to_time(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    to_time(ms.div_euclid(1000))
 }

@@ -57,6 +57,23 @@ pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<UserRow>, sqlx::Error> 
     on!(ex, c => sqlx::query_as(SQL).bind(id).fetch_optional(c).await)
 }
 
+/// [`by_id`], locking the row until the transaction ends (PostgreSQL; SQLite's single
+/// writer already excludes concurrent changes).
+pub async fn by_id_for_update(ex: Ex<'_>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    const SQL: &str = "SELECT id, username, email, password_hash, is_admin, is_active, created_at FROM users WHERE id = $1";
+    const LOCKING: &str = "SELECT id, username, email, password_hash, is_admin, is_active, created_at FROM users WHERE id = $1 FOR UPDATE";
+    match ex {
+        Ex::Sqlite(c) => sqlx::query_as(SQL).bind(id).fetch_optional(c).await,
+        Ex::Postgres(c) => sqlx::query_as(LOCKING).bind(id).fetch_optional(c).await,
+    }
+}
+
+/// Replaces a password hash by an upgraded one, unless it changed meanwhile.
+pub async fn replace_hash(ex: Ex<'_>, id: i64, old: &str, new: &str) -> Result<(), sqlx::Error> {
+    const SQL: &str = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
+    on!(ex, c => sqlx::query(SQL).bind(id).bind(old).bind(new).execute(c).await.map(|_| ()))
+}
+
 /// The account whose email or username (case-insensitively) is `login`.
 pub async fn by_login(ex: Ex<'_>, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
     const SQL: &str = "SELECT id, username, email, password_hash, is_admin, is_active, created_at FROM users \

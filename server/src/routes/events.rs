@@ -15,10 +15,11 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::auth::{AuthUser, StreamUser, check_session};
 use crate::db;
 use crate::error::{ApiError, Result};
 use crate::events::OrderEvent;
-use crate::extract::{AuthUser, Query, authenticate, bearer};
+use crate::extract::Query;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -27,14 +28,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// How often a comment line keeps the connection alive.
 const HEARTBEAT: Duration = Duration::from_secs(15);
-/// How many missed events one reconnect replays at most before it asks for a reset.
-const REPLAY_MAX: i64 = 10_000;
+/// How many missed events the replay reads at a time.
+const REPLAY_PAGE: i64 = 200;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct EventsQuery {
     /// The access token, for clients that cannot set the `Authorization` header.
     #[param(example = "the access_token of POST /auth/token")]
+    #[allow(
+        dead_code,
+        reason = "read by the StreamUser extractor; declared for the document"
+    )]
     access_token: Option<String>,
 }
 
@@ -61,14 +66,11 @@ struct EventsQuery {
     ))]
 async fn order_events(
     State(state): State<AppState>,
+    StreamUser(auth): StreamUser,
     headers: HeaderMap,
-    Query(q): Query<EventsQuery>,
+    // Documented above; read by `StreamUser`, validated here.
+    Query(_query): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let token = match bearer(&headers) {
-        Ok(t) => t.to_owned(),
-        Err(e) => q.access_token.filter(|t| !t.is_empty()).ok_or(e)?,
-    };
-    let auth = authenticate(&state, &token).await?;
     let last_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -76,7 +78,7 @@ async fn order_events(
     // Subscribe before reading the replay, so nothing falls between the two.
     let live = state.events.subscribe();
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(pump(state, auth, token, last_id, live, tx));
+    tokio::spawn(pump(state, auth, last_id, live, tx));
     Ok(Sse::new(ReceiverStream::new(rx))
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
 }
@@ -92,38 +94,32 @@ fn reset_event() -> Result<Event, Infallible> {
     Ok(Event::default().event(EVENT_RESET).data("{}"))
 }
 
-/// Feeds one subscriber: the replay, then live events, until the client goes away or its
-/// session ends (re-checked at every heartbeat).
+/// Whether `auth` may see an event.
+fn visible(auth: &AuthUser, e: &OrderEvent) -> bool {
+    auth.is_admin() || e.user_id == auth.user.id
+}
+
+/// Feeds one subscriber: the replay, then live events, until the client goes away, the
+/// server stops, or the caller's session ends. The caller's account is re-checked every
+/// `stream_recheck` (1 s), so a demotion applies and an ended session closes the stream
+/// within 2 s, on this process or another.
 async fn pump(
     state: AppState,
-    auth: AuthUser,
-    token: String,
+    mut auth: AuthUser,
     last_id: Option<i64>,
     mut live: broadcast::Receiver<OrderEvent>,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 ) {
     let mut stopping = state.shutdown.subscribe();
-    let visible = |e: &OrderEvent| auth.is_admin() || e.user_id == auth.user.id;
     // Live events already sent by the replay are skipped, by id and nothing else: on
     // PostgreSQL concurrent transactions may commit out of id order, so an event with a
     // lower id than the newest replayed one can still arrive live. (After a reset nothing
     // is skipped: an event repeats a whole order, so a repeat is harmless.)
     let mut replayed = HashSet::new();
     if let Some(last) = last_id {
-        match replay(&state, last).await {
-            Ok(Replay::Events(events)) => {
-                for e in events {
-                    replayed.insert(e.id);
-                    if visible(&e) && tx.send(order_event(&e)).await.is_err() {
-                        return;
-                    }
-                }
-            }
-            Ok(Replay::Reset) => {
-                if tx.send(reset_event()).await.is_err() {
-                    return;
-                }
-            }
+        match replay(&state, &auth, last, &tx, &mut replayed).await {
+            Ok(true) => {}
+            Ok(false) => return,
             Err(e) => {
                 tracing::warn!(error = %e, "event replay failed; asking the client to reload");
                 if tx.send(reset_event()).await.is_err() {
@@ -132,7 +128,8 @@ async fn pump(
             }
         }
     }
-    let mut check = tokio::time::interval(HEARTBEAT);
+    let mut check = tokio::time::interval(state.settings.stream_recheck);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     check.tick().await;
     loop {
         tokio::select! {
@@ -141,7 +138,7 @@ async fn pump(
                     if replayed.remove(&e.id) {
                         continue;
                     }
-                    if visible(&e) && tx.send(order_event(&e)).await.is_err() {
+                    if visible(&auth, &e) && tx.send(order_event(&e)).await.is_err() {
                         return;
                     }
                 }
@@ -153,8 +150,12 @@ async fn pump(
                 Err(broadcast::error::RecvError::Closed) => return,
             },
             _ = check.tick() => {
-                if authenticate(&state, &token).await.is_err() {
-                    return;
+                match check_session(&state, auth.user.id, auth.session_id).await {
+                    Ok(now) => auth = now,
+                    // The session ended, or the account was deactivated or deleted.
+                    Err(ApiError::InvalidCredentials) => return,
+                    // The database did not answer: keep the stream, ask again next time.
+                    Err(e) => tracing::warn!(error = %e, "cannot re-check an event stream's session"),
                 }
             }
             _ = tx.closed() => return,
@@ -163,24 +164,41 @@ async fn pump(
     }
 }
 
-enum Replay {
-    Events(Vec<OrderEvent>),
-    /// The client's position is no longer retained (or unknown): reload.
-    Reset,
-}
-
-async fn replay(state: &AppState, last: i64) -> Result<Replay, ApiError> {
-    let mut conn = state.db.conn().await?;
-    let (min, max) = db::events::bounds(conn.ex()).await?;
+/// Sends the events after `last` that `auth` may see, read in pages, oldest first, or
+/// one `reset` when `last` is no longer retained. False when the client went away.
+async fn replay(
+    state: &AppState,
+    auth: &AuthUser,
+    last: i64,
+    tx: &mpsc::Sender<Result<Event, Infallible>>,
+    replayed: &mut HashSet<i64>,
+) -> Result<bool, ApiError> {
+    let (min, max) = {
+        let mut conn = state.db.conn().await?;
+        db::events::bounds(conn.ex()).await?
+    };
     let newest = max.unwrap_or(0);
     if last > newest || min.is_some_and(|m| last < m - 1) {
-        return Ok(Replay::Reset);
+        return Ok(tx.send(reset_event()).await.is_ok());
     }
-    let rows = db::events::since(conn.ex(), last, REPLAY_MAX).await?;
-    if rows.len() as i64 >= REPLAY_MAX {
-        return Ok(Replay::Reset);
+    let only = (!auth.is_admin()).then_some(auth.user.id);
+    let mut after = last;
+    loop {
+        let page = {
+            let mut conn = state.db.conn().await?;
+            db::events::since(conn.ex(), only, after, REPLAY_PAGE).await?
+        };
+        let full = page.len() as i64 == REPLAY_PAGE;
+        for row in page {
+            after = row.id;
+            let e = OrderEvent::from(row);
+            replayed.insert(e.id);
+            if tx.send(order_event(&e)).await.is_err() {
+                return Ok(false);
+            }
+        }
+        if !full {
+            return Ok(true);
+        }
     }
-    Ok(Replay::Events(
-        rows.into_iter().map(OrderEvent::from).collect(),
-    ))
 }

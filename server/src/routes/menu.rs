@@ -1,7 +1,7 @@
 //! `/menu`: what can be ordered, at what price.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use comanda_common::{
     ErrorBody, Flavor, MenuItem, MenuItemCreate, MenuItemPatch, MenuList, MenuQuery, PriceCents,
     ValidationErrorBody,
@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::Problems;
 use crate::db;
 use crate::error::{ApiError, Result};
-use crate::extract::{AuthUser, Id, Json, Query, bearer};
+use crate::extract::{AuthUser, Id, Json, MaybeAuthUser, Query};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -30,17 +30,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))]
 async fn list_menu(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    MaybeAuthUser(user): MaybeAuthUser,
     Query(q): Query<MenuQuery>,
 ) -> Result<axum::Json<MenuList>> {
     // Anyone may read the menu; only a valid admin token unlocks unavailable items.
-    let mut include = false;
-    if q.include_unavailable
-        && let Ok(token) = bearer(&headers)
-        && let Ok(user) = crate::extract::authenticate(&state, token).await
-    {
-        include = user.is_admin();
-    }
+    let include = q.include_unavailable && user.is_some_and(|u| u.is_admin());
     let mut conn = state.db.conn().await?;
     let items = db::menu::list(conn.ex(), include).await?;
     Ok(axum::Json(MenuList { items }))
@@ -73,10 +67,7 @@ async fn create_item(
     let mut tx = state.db.begin().await?;
     let item = db::menu::insert(tx.ex(), flavor.as_str(), body.size, price.get())
         .await
-        .map_err(|e| match db::unique_violation(&e) {
-            Some(_) => ApiError::Conflict("Menu item already exists"),
-            None => e.into(),
-        })?;
+        .map_err(|e| ApiError::unique(e, |_| "Menu item already exists"))?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(item)))
 }

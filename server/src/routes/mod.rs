@@ -13,6 +13,7 @@ pub mod events;
 pub mod health;
 pub mod menu;
 pub mod orders;
+pub mod sessions;
 pub mod users;
 
 /// Every documented route, with its OpenAPI description.
@@ -21,6 +22,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(users::router())
         .merge(auth::router())
+        .merge(sessions::router())
         .merge(menu::router())
         .merge(orders::router())
         .merge(events::router())

@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{Problems, paging};
 use crate::db::{self, users::UserRow};
 use crate::error::{ApiError, Result};
-use crate::extract::{AuthUser, Id, Json, Query};
+use crate::extract::{AuthUser, ClientIp, Id, Json, Query};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -28,11 +28,20 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 409, description = "Username already exists / Email already exists", body = ErrorBody),
         (status = 413, description = "Request body too large", body = ErrorBody),
         (status = 422, body = ValidationErrorBody),
+        (status = 429, description = "Too many sign-ups (with Retry-After): from this address within the window", body = ErrorBody),
+        (status = 503, description = "Server busy (with Retry-After: 1): every password hash worker is busy and the queue is full", body = ErrorBody),
     ))]
 async fn create_user(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Json(body): Json<UserCreate>,
 ) -> Result<(StatusCode, axum::Json<UserPublic>)> {
+    // Every sign-up that reaches here counts, whatever its outcome.
+    if let Err(wait) = state.limiter.reserve_signup(ip).await? {
+        return Err(ApiError::TooManySignups {
+            retry_after_secs: wait.0,
+        });
+    }
     let mut p = Problems::default();
     let username = p.check("username", Username::parse(&body.username));
     let email = p.check("email", Email::parse(&body.email));
@@ -62,10 +71,11 @@ async fn create_user(
     };
     let row = db::users::insert(tx.ex(), &new, db::now_secs())
         .await
-        .map_err(|e| match db::unique_violation(&e) {
-            Some(c) if c.contains("username") => ApiError::Conflict("Username already exists"),
-            Some(_) => ApiError::Conflict("Email already exists"),
-            None => e.into(),
+        .map_err(|e| {
+            ApiError::unique(e, |which| match which {
+                db::Unique::Username => "Username already exists",
+                _ => "Email already exists",
+            })
         })?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(row.public())))
@@ -109,7 +119,20 @@ async fn target(auth: &AuthUser, id: i64, ex: db::Ex<'_>) -> Result<UserRow> {
     if !auth.is_admin() && auth.user.id != id {
         return Err(ApiError::Forbidden);
     }
-    match db::users::by_id(ex, id).await? {
+    found(auth, db::users::by_id(ex, id).await?)
+}
+
+/// [`target`] for a change: the row stays locked until the transaction ends (PostgreSQL;
+/// SQLite's writers are serialised already), so no concurrent change is written over.
+async fn target_for_update(auth: &AuthUser, id: i64, ex: db::Ex<'_>) -> Result<UserRow> {
+    if !auth.is_admin() && auth.user.id != id {
+        return Err(ApiError::Forbidden);
+    }
+    found(auth, db::users::by_id_for_update(ex, id).await?)
+}
+
+fn found(auth: &AuthUser, row: Option<UserRow>) -> Result<UserRow> {
+    match row {
         Some(u) => Ok(u),
         // A non-admin's own account vanished between the token check and now.
         None if !auth.is_admin() => Err(ApiError::Forbidden),
@@ -160,11 +183,18 @@ async fn apply(
         None => None,
     };
     let mut tx = state.db.begin().await?;
-    let mut user = target(auth, id, tx.ex()).await?;
+    // A change of the flags locks the active admins first (in id order, as every such
+    // change does), then the target row: no two changes can wait on each other.
+    let admins = if ch.is_admin.is_some() || ch.is_active.is_some() {
+        Some(db::users::active_admins(tx.ex()).await?)
+    } else {
+        None
+    };
+    let mut user = target_for_update(auth, id, tx.ex()).await?;
     let removes_admin = user.is_admin
         && user.is_active
         && (ch.is_admin == Some(false) || ch.is_active == Some(false));
-    if removes_admin && db::users::active_admins(tx.ex()).await? <= 1 {
+    if removes_admin && admins.is_some_and(|n| n <= 1) {
         return Err(ApiError::Conflict("Cannot remove the last admin"));
     }
     let (u_taken, e_taken) = db::users::taken(
@@ -192,13 +222,9 @@ async fn apply(
     if let Some(a) = ch.is_active {
         user.is_active = a;
     }
-    db::users::update(tx.ex(), &user).await.map_err(|e| {
-        if db::unique_violation(&e).is_some() {
-            ApiError::Conflict(conflict)
-        } else {
-            e.into()
-        }
-    })?;
+    db::users::update(tx.ex(), &user)
+        .await
+        .map_err(|e| ApiError::unique(e, |_| conflict))?;
     if ch.is_active == Some(false) {
         // Deactivation ends every session, so reactivating an account never revives
         // sessions that were open before: the user signs in again.
@@ -320,6 +346,7 @@ async fn delete_user(
         return Err(ApiError::Conflict("Cannot remove the last admin"));
     }
     db::users::delete(tx.ex(), id).await?;
+    db::events::delete_of_user(tx.ex(), id).await?;
     tx.commit().await?;
     state.sessions.forget_user(id);
     Ok(axum::Json(Message::new("User deleted")))

@@ -77,6 +77,7 @@ fn limits(per_account: u32, per_address: u32, window: Duration) -> LoginLimits {
         per_account,
         per_address,
         window,
+        ..LoginLimits::default()
     }
 }
 

@@ -19,14 +19,14 @@ const QUIET: Duration = Duration::from_millis(800);
 
 /// One server-sent event.
 #[derive(Debug, Clone, PartialEq)]
-struct Event {
+pub(crate) struct Event {
     event: String,
     id: Option<i64>,
     data: String,
 }
 
 /// An open event stream and what has been received but not yet parsed.
-struct EventStream {
+pub(crate) struct EventStream {
     headers: HeaderMap,
     body: Pin<Box<dyn Stream<Item = reqwest::Result<Vec<u8>>> + Send>>,
     buf: Vec<u8>,
@@ -34,7 +34,7 @@ struct EventStream {
 
 impl EventStream {
     /// Sends the request; the headers must arrive at once, before any event exists.
-    async fn open(request: reqwest::RequestBuilder) -> EventStream {
+    pub(crate) async fn open(request: reqwest::RequestBuilder) -> EventStream {
         let res = tokio::time::timeout(Duration::from_secs(3), request.send())
             .await
             .expect("the headers of the event stream arrive at once")
@@ -54,7 +54,7 @@ impl EventStream {
     }
 
     /// The next event (comments such as heartbeats are skipped), or None after `wait`.
-    async fn next(&mut self, wait: Duration) -> Option<Event> {
+    pub(crate) async fn next(&mut self, wait: Duration) -> Option<Event> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             if let Some(e) = self.parse_one() {
@@ -104,7 +104,7 @@ impl EventStream {
     }
 
     /// The next event, which must be an order event: its id and the order.
-    async fn order(&mut self) -> (i64, Value) {
+    pub(crate) async fn order(&mut self) -> (i64, Value) {
         let e = self.next(ARRIVES).await.expect("an order event arrives");
         assert_eq!(e.event, "order", "{e:?}");
         let id =
@@ -119,8 +119,21 @@ impl EventStream {
         assert_eq!(e.event, "reset", "{e:?}");
     }
 
+    /// Whether the server ends the stream within `wait` (events before the end are
+    /// skipped).
+    pub(crate) async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.body.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_))) => return true,
+                Ok(Some(Ok(chunk))) => self.buf.extend_from_slice(&chunk),
+            }
+        }
+    }
+
     /// Nothing arrives for a while.
-    async fn quiet(&mut self) {
+    pub(crate) async fn quiet(&mut self) {
         if let Some(e) = self.next(QUIET).await {
             panic!("unexpected event: {e:?}");
         }
@@ -128,7 +141,7 @@ impl EventStream {
 }
 
 /// Opens the stream with the `Authorization` header.
-async fn subscribe(app: &TestApp, token: &str) -> EventStream {
+pub(crate) async fn subscribe(app: &TestApp, token: &str) -> EventStream {
     EventStream::open(app.client.get(app.url("/orders/events")).bearer_auth(token)).await
 }
 

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod adversarial;
 mod auth;
 mod basics;
 mod events;
