@@ -24,6 +24,8 @@ const ADMIN_ONLY: &[(&str, &str)] = &[
 const FIRST: &[(&str, &str)] = &[
     ("post", "/users"),
     ("post", "/auth/token"),
+    // Right after the sign-in that made session 1: a password change (PUT) would end it.
+    ("delete", "/auth/sessions/{session_id}"),
     ("post", "/menu"),
     ("patch", "/menu/{item_id}"),
     ("post", "/orders"),
@@ -35,7 +37,6 @@ const LAST: &[(&str, &str)] = &[
     ("delete", "/orders/{order_id}/items/{item_id}"),
     ("post", "/orders/{order_id}/finish"),
     ("post", "/orders/{order_id}/cancel"),
-    ("delete", "/auth/sessions/{session_id}"),
     ("post", "/auth/logout"),
     ("delete", "/users/{user_id}"),
 ];
