@@ -181,7 +181,8 @@ def half_head():
 
 
 def open_streams(server):
-    access = token("victim")["access_token"]
+    signup("reader")  # the victim is locked out by probe 1
+    access = token("reader")["access_token"]
     before, _ = server.status()
     sockets = []
     for _ in range(200):
@@ -197,7 +198,7 @@ def open_streams(server):
 
 
 def refreshes(workdir):
-    pair = token("victim")
+    pair = token("reader")
     for _ in range(1000):
         body = json.dumps({"refresh_token": pair["refresh_token"]}).encode()
         status, _, text = request("POST", "/auth/refresh_token", body, JSON)
