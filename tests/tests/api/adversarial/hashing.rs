@@ -35,3 +35,22 @@ async fn a_new_sqlite_database_is_readable_by_its_owner_only() {
     let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{path}: {mode:o}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_use_tls_when_the_url_asks() {
+    let Some(Backend::Postgres(base)) = Backend::postgres() else {
+        return;
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}sslmode=require");
+    let db = comanda_server::db::Db::connect(&url, 1)
+        .await
+        .expect("sslmode=require connects (the test server has TLS on)");
+    let pool = db.pg_pool().expect("a PostgreSQL pool");
+    let tls: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(pool)
+        .await
+        .expect("query");
+    assert!(tls, "the server's connection is not encrypted");
+    db.close().await;
+}
