@@ -499,3 +499,53 @@ async fn watch_prints_an_order_another_client_changed() {
     let order: Order = serde_json::from_value(event["order"].clone()).expect("an Order");
     assert_eq!(order.status, OrderStatus::Pending);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_listed_and_ended() {
+    let srv = server(|_| {}).await;
+    srv.login("maria").await;
+    let other = ApiClient::with_memory(&srv.url);
+    other
+        .login("maria", "maria-demo-1")
+        .await
+        .expect("a second session");
+
+    let list: comanda_common::SessionList = json(&srv.run(&["sessions", "--json"]).await);
+    assert_eq!(list.sessions.len(), 2, "{list:?}");
+    let mine = list.sessions.iter().find(|s| s.current).expect("this one");
+    let theirs = list
+        .sessions
+        .iter()
+        .find(|s| !s.current)
+        .expect("the other");
+    let table = srv.run(&["sessions"]).await;
+    let lines: Vec<&str> = ok(&table).lines().collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].starts_with("ID  THIS  STARTED"), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with(&format!("{}  *", mine.id))),
+        "{lines:?}"
+    );
+
+    assert_eq!(
+        ok(&srv.run(&["sessions", "end", &theirs.id.to_string()]).await),
+        "Session ended\n"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(other.me().await.is_err(), "the other session has ended");
+    failed(
+        &srv.run(&["sessions", "end", "999999"]).await,
+        ExitStatus::Refused,
+        "Session not found",
+    );
+    // Ending this very session is a logout: it is forgotten here too.
+    ok(&srv.run(&["sessions", "end", &mine.id.to_string()]).await);
+    assert!(srv.store().load().is_none());
+    failed(
+        &srv.run(&["whoami"]).await,
+        ExitStatus::NotSignedIn,
+        "not signed in: run comanda login",
+    );
+}
