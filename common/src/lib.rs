@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod int;
 pub mod menu;
 pub mod orders;
 pub mod paths;

@@ -78,6 +78,7 @@ pub struct MenuItemCreate {
     pub flavor: String,
     pub size: Size,
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::price_cents))]
+    #[serde(deserialize_with = "crate::int::de")]
     pub price_cents: i64,
 }
 
@@ -87,7 +88,11 @@ pub struct MenuItemCreate {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({"price_cents": 3900, "available": true})))]
 pub struct MenuItemPatch {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::int::de_opt"
+    )]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::price_cents_opt))]
     pub price_cents: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -81,6 +81,7 @@ pub struct OrderItemCreate {
     pub flavor: String,
     pub size: Size,
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity))]
+    #[serde(deserialize_with = "crate::int::de")]
     pub quantity: i64,
 }
 
@@ -91,6 +92,7 @@ pub struct OrderItemCreate {
 #[cfg_attr(feature = "openapi", schema(example = json!({"quantity": 3})))]
 pub struct OrderItemPatch {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity))]
+    #[serde(deserialize_with = "crate::int::de")]
     pub quantity: i64,
 }
 

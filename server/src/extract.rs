@@ -75,6 +75,14 @@ async fn body_bytes(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
 }
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every body is a JSON object; serde would also read a struct from an array.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::Validation(vec![ValidationErrorItem {
+            loc: vec!["body".into()],
+            msg: "Input should be a valid dictionary or object".into(),
+            kind: "model_attributes_type".into(),
+        }]));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut *de) {
         Ok(v) => {
@@ -129,7 +137,8 @@ impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalJson<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let typed = has_content_type(req.headers(), "application/json");
         let bytes = body_bytes(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // No body, and a JSON `null`, both mean "no body".
+        if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
             return Ok(OptionalJson(T::default()));
         }
         if !typed {

@@ -117,6 +117,20 @@ fn default_description(status: &str) -> &'static str {
     }
 }
 
+/// One server-sent event of `GET /orders/events` (each event is checked against it).
+fn event_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "One event of the stream.",
+        "properties": {
+            "event": {"type": "string", "enum": ["order", "reset"]},
+            "id": {"type": "string", "pattern": "^[0-9]+$", "description": "Increasing; send the last one back as Last-Event-ID after a reconnect."},
+            "data": {"type": "string", "description": "event: order → the Order as JSON; event: reset → {}."},
+        },
+        "required": ["event", "data"]
+    })
+}
+
 /// The schema of an id path parameter: a positive 64-bit integer.
 fn id_schema() -> Value {
     serde_json::to_value(comanda_common::schema::id()).unwrap_or(Value::Null)
@@ -288,6 +302,18 @@ fn finish_operation(path: &str, op: &mut Map<String, Value>) {
     if !matches!(path, "/" | "/health") && !responses.contains_key("503") {
         responses.insert("503".into(), error_response(default_description("503")));
     }
+    for r in responses.values_mut() {
+        for (mime, content) in r
+            .get_mut("content")
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flatten()
+        {
+            if mime == "text/event-stream" {
+                content["schema"] = event_schema();
+            }
+        }
+    }
     for (status, r) in responses.iter_mut() {
         if r.get("description")
             .and_then(Value::as_str)
@@ -296,7 +322,8 @@ fn finish_operation(path: &str, op: &mut Map<String, Value>) {
             r["description"] = json!(default_description(status));
         }
         match status.as_str() {
-            "401" => {
+            // The sign-in form's 401 is about the password, not a bearer token.
+            "401" if path != "/auth/token" => {
                 r["headers"]["WWW-Authenticate"] = json!({
                     "description": "Always `Bearer`.",
                     "required": true,
@@ -326,12 +353,13 @@ fn add_links(v: &mut Value) {
         }
     }
     let order = json!({"order_id": "$response.body#/id"});
+    // The answer of an item added has at least one line.
     let line = json!({"order_id": "$response.body#/id", "item_id": "$response.body#/items/0/id"});
     let user = json!({"user_id": "$response.body#/id"});
     let menu = json!({"item_id": "$response.body#/id"});
     /// (path, method, status) of a creating answer, and the operations it links to.
     type Plan<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a Value)]);
-    let plan: [Plan; 3] = [
+    let plan: [Plan; 4] = [
         (
             "/orders",
             "post",
@@ -339,11 +367,15 @@ fn add_links(v: &mut Value) {
             &[
                 ("get_order", &order),
                 ("add_item", &order),
-                ("update_item", &line),
-                ("remove_item", &line),
                 ("cancel_order", &order),
                 ("finish_order", &order),
             ],
+        ),
+        (
+            "/orders/{order_id}/items",
+            "post",
+            "201",
+            &[("update_item", &line), ("remove_item", &line)],
         ),
         (
             "/users",

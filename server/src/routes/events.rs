@@ -55,7 +55,9 @@ struct EventsQuery {
 #[utoipa::path(get, path = "/orders/events", tag = "orders", security(("oauth2" = [])),
     params(
         EventsQuery,
-        ("Last-Event-ID" = Option<i64>, Header, description = "Replay the events after this id", example = 0),
+        ("Last-Event-ID" = Option<String>, Header, description = "Replay the events after this \
+            id (the `id` of the last event received). A value that is not an event id is \
+            ignored, or answered with `event: reset`.", example = "0"),
     ),
     responses(
         (status = 200, description = "The event stream: `event: order` with the Order as data; \

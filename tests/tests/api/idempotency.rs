@@ -390,6 +390,33 @@ async fn answers_are_kept_for_24_hours(b: Backend) {
     assert_eq!(my_orders(app, &s.ana).await.len(), 2);
 }
 
+async fn expired_answers_are_deleted(b: Backend) {
+    let s = shop(b).await;
+    let app = &s.app;
+    post(app, "/orders/", &s.ana, "old", ONE_MARGHERITA).await;
+    age_keys(app, 25 * 3_600_000).await;
+    post(app, "/orders/", &s.ana, "new", ONE_MARGHERITA).await;
+    const ALL: &str = "SELECT COUNT(*) FROM idempotency_keys WHERE created_at_ms > $1";
+    assert_eq!(count(app, ALL, 0).await, 2);
+    // The cleanup runs when a server starts (then hourly): a second server on the same
+    // database deletes the old answer and keeps the new one.
+    let _peer = spawn_peer(app).await;
+    let mut left = 2;
+    for _ in 0..50 {
+        left = count(app, ALL, 0).await;
+        if left == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(left, 1, "the expired answer is deleted");
+    assert!(
+        post(app, "/orders/", &s.ana, "new", ONE_MARGHERITA)
+            .await
+            .replayed
+    );
+}
+
 /// Moves every stored answer `ms` into the past.
 async fn age_keys(app: &TestApp, ms: i64) {
     use sqlx::Connection;
@@ -458,6 +485,7 @@ both!(
     keys_of_different_users_never_meet,
     refusals_are_kept_and_malformed_requests_are_not,
     answers_are_kept_for_24_hours,
+    expired_answers_are_deleted,
     concurrent_duplicates_are_carried_out_once,
 );
 
