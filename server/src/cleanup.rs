@@ -41,6 +41,11 @@ pub const RULES: &[Rule] = &[
               AND NOT EXISTS (SELECT 1 FROM users WHERE users.id = order_events.user_id)",
         keep: |_| Duration::ZERO,
     },
+    Rule {
+        what: "Idempotency-Key answers older than 24 hours",
+        sql: "DELETE FROM idempotency_keys WHERE created_at_ms < $1",
+        keep: |_| db::idempotency::KEEP,
+    },
 ];
 
 /// How many rows one rule deleted.

@@ -11,7 +11,6 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod idempotency;
-pub mod keys_cleanup;
 pub mod openapi;
 pub mod routes;
 pub mod serve;

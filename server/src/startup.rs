@@ -74,7 +74,6 @@ impl Application {
             shutdown: tokio::sync::watch::channel(false).0,
             settings: settings.clone(),
         });
-        crate::keys_cleanup::spawn(state.db.clone(), state.shutdown.subscribe());
         let listener = TcpListener::bind(&settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;

@@ -8,8 +8,9 @@
 
 use super::{Ex, on};
 
-/// How long an answer is kept: 24 hours.
-pub const KEEP_MS: i64 = 24 * 60 * 60 * 1000;
+/// How long an answer is kept: 24 hours (then `cleanup` deletes it).
+pub const KEEP: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+const KEEP_MS: i64 = KEEP.as_millis() as i64;
 
 /// What a key already holds for this user.
 #[derive(Debug, PartialEq, Eq)]
@@ -94,16 +95,6 @@ pub async fn answer(
         .execute(c)
         .await
         .map(|_| ()))
-}
-
-/// Deletes the answers older than [`KEEP_MS`]; how many.
-pub async fn delete_expired(ex: Ex<'_>, now_ms: i64) -> Result<u64, sqlx::Error> {
-    const SQL: &str = "DELETE FROM idempotency_keys WHERE created_at_ms < $1";
-    on!(ex, c => sqlx::query(SQL)
-        .bind(now_ms - KEEP_MS)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))
 }
 
 /// Marks a point in the transaction that [`rollback_to_savepoint`] returns to, so that a

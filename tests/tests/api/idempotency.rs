@@ -398,7 +398,7 @@ async fn expired_answers_are_deleted(b: Backend) {
     post(app, "/orders/", &s.ana, "new", ONE_MARGHERITA).await;
     const ALL: &str = "SELECT COUNT(*) FROM idempotency_keys WHERE created_at_ms > $1";
     assert_eq!(count(app, ALL, 0).await, 2);
-    // The cleanup runs when a server starts (then hourly): a second server on the same
+    // The cleanup runs when a server starts (then periodically): a second server on the same
     // database deletes the old answer and keeps the new one.
     let _peer = spawn_peer(app).await;
     let mut left = 2;
