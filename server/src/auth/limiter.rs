@@ -71,9 +71,12 @@ enum Store {
     Postgres(PgPool),
 }
 
-/// Seconds until an attempt made at `oldest_ms` leaves the window, rounded up, at least 1.
+/// Seconds until an attempt made at `oldest_ms` leaves the window, rounded up, at least 1 and
+/// never more than the window: with several processes, `oldest_ms` can be a few ms after this
+/// process's `now_ms` (another process reserved after our clock was read).
 fn retry_after(oldest_ms: i64, window: Duration, now_ms: i64) -> RetryAfter {
-    let left_ms = (oldest_ms + window.as_millis() as i64 - now_ms).max(0);
+    let window_ms = window.as_millis() as i64;
+    let left_ms = (oldest_ms + window_ms - now_ms).clamp(0, window_ms);
     RetryAfter(((left_ms + 999) / 1000).max(1) as u64)
 }
 
@@ -297,6 +300,16 @@ mod tests {
         let first = r.into_iter().next().unwrap().unwrap();
         m.remove(&first.key, Some(first.id));
         assert!(m.reserve("k".into(), 3, None, 0, 1000, w).is_ok());
+    }
+
+    #[test]
+    fn retry_after_never_exceeds_the_window() {
+        let w = Duration::from_secs(900);
+        // Another process's attempt, stamped 1 ms after this process read its clock.
+        assert_eq!(retry_after(1_001, w, 1_000), RetryAfter(900));
+        assert_eq!(retry_after(1_000, w, 1_000), RetryAfter(900));
+        assert_eq!(retry_after(1_000, w, 1_000 + 899_500), RetryAfter(1));
+        assert_eq!(retry_after(0, w, 10_000_000), RetryAfter(1));
     }
 
     #[test]
