@@ -445,3 +445,49 @@ fn the_mouse_clicks_tabs_and_rows_and_scrolls() {
     assert_eq!(h.app.route, Route::Detail);
     assert_eq!(h.app.screens.detail.id, 29);
 }
+
+/// A popup on a terminal narrower or shorter than the popup's minimum size panicked
+/// (`clamp` with a minimum over the maximum) instead of drawing what fits.
+#[test]
+fn popups_draw_on_terminals_smaller_than_themselves() {
+    let sizes = [(80, 24), (40, 10), (29, 6), (20, 5), (1, 1), (0, 0)];
+    // The picker, then its quantity prompt.
+    let mut h = customer(80, 24);
+    open_order_11(&mut h);
+    h.key(KeyCode::Char('a'));
+    h.app.screens.detail.menu.set(menu());
+    for (w, hgt) in sizes {
+        h.resize(w, hgt);
+        h.screen();
+    }
+    h.resize(80, 24);
+    h.key(KeyCode::Enter);
+    assert!(matches!(h.app.screens.detail.popup, Some(Popup::Prompt(_))));
+    for (w, hgt) in sizes {
+        h.resize(w, hgt);
+        h.screen();
+    }
+    // A y/n confirmation (cancel the order).
+    h.resize(80, 24);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('c'));
+    assert!(matches!(
+        h.app.screens.detail.popup,
+        Some(Popup::Confirm(_))
+    ));
+    for (w, hgt) in sizes {
+        h.resize(w, hgt);
+        h.screen();
+    }
+    h.resize(80, 24);
+    assert!(h.screen().contains("y yes"), "{}", h.screen());
+    // Help over the order screen.
+    h.key(KeyCode::Char('n'));
+    h.key(KeyCode::Char('?'));
+    for (w, hgt) in sizes {
+        h.resize(w, hgt);
+        h.screen();
+    }
+    h.resize(80, 24);
+    assert!(h.screen().contains("Help"), "{}", h.screen());
+}

@@ -85,7 +85,9 @@ impl<T> Confirm<T> {
     }
 
     pub fn render(&self, theme: Theme, frame: &mut Frame, area: Rect) {
-        let width = (self.question.chars().count() as u16 + 4).clamp(30, area.width);
+        let width = (self.question.chars().count() as u16 + 4)
+            .max(30)
+            .min(area.width);
         let r = centered(area, width, 5);
         frame.render_widget(Clear, r);
         let inner_w = r.width.saturating_sub(2) as usize;

@@ -114,7 +114,7 @@ impl Picker {
         rows: &[String],
         empty: &str,
     ) {
-        let r = centered(area, 46, (rows.len() as u16 + 5).clamp(7, area.height));
+        let r = centered(area, 46, (rows.len() as u16 + 5).max(7));
         frame.render_widget(Clear, r);
         let block = boxed(theme, format!(" {title} ")).title_bottom(Line::from(Span::styled(
             " Enter choose · Esc cancel ",

@@ -121,7 +121,9 @@ impl<T> Prompt<T> {
     }
 
     pub fn render(&self, theme: Theme, frame: &mut Frame, area: Rect) {
-        let width = (self.title.chars().count() as u16 + 6).clamp(44, area.width.max(1));
+        let width = (self.title.chars().count() as u16 + 6)
+            .max(44)
+            .min(area.width);
         let inner_w = width.saturating_sub(2) as usize;
         let status: Vec<(String, bool)> = if self.waiting {
             vec![("Sending…".to_owned(), false)]
