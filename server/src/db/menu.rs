@@ -2,7 +2,7 @@
 
 use comanda_common::{MenuItem, Size};
 
-use super::{Ex, on};
+use super::{Ex, decode_name, on};
 
 #[derive(sqlx::FromRow, Debug, Clone)]
 pub struct MenuRow {
@@ -13,20 +13,17 @@ pub struct MenuRow {
     pub available: bool,
 }
 
-impl MenuRow {
-    pub fn size(&self) -> Size {
-        // The column's CHECK constraint admits only the three sizes.
-        Size::parse(&self.size).unwrap_or(Size::Medium)
-    }
+impl TryFrom<&MenuRow> for MenuItem {
+    type Error = sqlx::Error;
 
-    pub fn item(&self) -> MenuItem {
-        MenuItem {
-            id: self.id,
-            flavor: self.flavor.clone(),
-            size: self.size(),
-            price_cents: self.price_cents,
-            available: self.available,
-        }
+    fn try_from(row: &MenuRow) -> Result<Self, Self::Error> {
+        Ok(MenuItem {
+            id: row.id,
+            flavor: row.flavor.clone(),
+            size: decode_name("size", &row.size, Size::parse)?,
+            price_cents: row.price_cents,
+            available: row.available,
+        })
     }
 }
 
@@ -38,7 +35,10 @@ pub async fn list(ex: Ex<'_>, include_unavailable: bool) -> Result<Vec<MenuItem>
         "SELECT id, flavor, size, price_cents, available FROM menu_items WHERE available = TRUE";
     let sql = if include_unavailable { ALL } else { AVAILABLE };
     let rows: Vec<MenuRow> = on!(ex, c => sqlx::query_as(sql).fetch_all(c).await)?;
-    let mut items: Vec<MenuItem> = rows.iter().map(MenuRow::item).collect();
+    let mut items = rows
+        .iter()
+        .map(MenuItem::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
     items.sort_by(|a, b| {
         (a.flavor.to_lowercase(), a.size, a.id).cmp(&(b.flavor.to_lowercase(), b.size, b.id))
     });
@@ -60,7 +60,7 @@ pub async fn insert(
         .bind(price_cents)
         .fetch_one(c)
         .await)?;
-    Ok(row.item())
+    MenuItem::try_from(&row)
 }
 
 pub async fn patch(
@@ -78,7 +78,7 @@ pub async fn patch(
         .bind(available)
         .fetch_optional(c)
         .await)?;
-    Ok(row.map(|r| r.item()))
+    row.as_ref().map(MenuItem::try_from).transpose()
 }
 
 /// The menu row for a flavor (any case) and size.
@@ -94,4 +94,30 @@ pub async fn find(ex: Ex<'_>, flavor: &str, size: Size) -> Result<Option<MenuRow
 
 pub async fn is_empty(ex: Ex<'_>) -> Result<bool, sqlx::Error> {
     on!(ex, c => sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM menu_items)").fetch_one(c).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(size: &str) -> MenuRow {
+        MenuRow {
+            id: 1,
+            flavor: "Margherita".into(),
+            size: size.into(),
+            price_cents: 3000,
+            available: true,
+        }
+    }
+
+    #[test]
+    fn a_row_decodes_strictly() {
+        assert_eq!(MenuItem::try_from(&row("large")).unwrap().size, Size::Large);
+        // An unknown size is an error, never silently "medium".
+        let e = MenuItem::try_from(&row("huge")).unwrap_err();
+        assert!(
+            matches!(e, sqlx::Error::ColumnDecode { ref index, .. } if index == "size"),
+            "{e}"
+        );
+    }
 }

@@ -315,6 +315,19 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// A text column that holds one of an enum's names (`status`, `size`), decoded strictly: a value
+/// the code does not know is a decode error (a 500 that is logged), never a silent default.
+pub fn decode_name<T>(
+    column: &'static str,
+    value: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, sqlx::Error> {
+    parse(value).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("unknown value {value:?}").into(),
+    })
+}
+
 /// Unix seconds as the API's UTC time.
 pub fn to_time(secs: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()

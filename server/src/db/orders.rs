@@ -3,7 +3,7 @@
 
 use comanda_common::{Order, OrderItem, OrderStatus, Size};
 
-use super::{Ex, on, to_time};
+use super::{Ex, decode_name, on, to_time};
 
 /// One row of the order ⟕ items join.
 #[derive(sqlx::FromRow)]
@@ -22,14 +22,14 @@ struct JoinRow {
 }
 
 /// Folds join rows (ordered by order, then item) into orders.
-fn fold(rows: Vec<JoinRow>) -> Vec<Order> {
+fn fold(rows: Vec<JoinRow>) -> Result<Vec<Order>, sqlx::Error> {
     let mut orders: Vec<Order> = Vec::new();
     for r in rows {
         if orders.last().is_none_or(|o| o.id != r.id) {
             orders.push(Order {
                 id: r.id,
                 user_id: r.user_id,
-                status: OrderStatus::parse(&r.status).unwrap_or(OrderStatus::Pending),
+                status: decode_name("status", &r.status, OrderStatus::parse)?,
                 items: Vec::new(),
                 total_cents: r.total_cents,
                 created_at: to_time(r.created_at),
@@ -43,14 +43,14 @@ fn fold(rows: Vec<JoinRow>) -> Vec<Order> {
             order.items.push(OrderItem {
                 id: item_id,
                 flavor,
-                size: Size::parse(&size).unwrap_or(Size::Medium),
+                size: decode_name("size", &size, Size::parse)?,
                 quantity,
                 unit_price_cents: unit,
                 subtotal_cents: quantity * unit,
             });
         }
     }
-    orders
+    Ok(orders)
 }
 
 /// An order row with its items as one JSON array of `[id, flavor, size, quantity,
@@ -90,18 +90,20 @@ pub async fn get(ex: Ex<'_>, id: i64) -> Result<Option<Order>, sqlx::Error> {
     Ok(Some(Order {
         id: r.id,
         user_id: r.user_id,
-        status: OrderStatus::parse(&r.status).unwrap_or(OrderStatus::Pending),
+        status: decode_name("status", &r.status, OrderStatus::parse)?,
         items: lines
             .into_iter()
-            .map(|(id, flavor, size, quantity, unit)| OrderItem {
-                id,
-                flavor,
-                size: Size::parse(&size).unwrap_or(Size::Medium),
-                quantity,
-                unit_price_cents: unit,
-                subtotal_cents: quantity * unit,
+            .map(|(id, flavor, size, quantity, unit)| {
+                Ok(OrderItem {
+                    id,
+                    flavor,
+                    size: decode_name("size", &size, Size::parse)?,
+                    quantity,
+                    unit_price_cents: unit,
+                    subtotal_cents: quantity * unit,
+                })
             })
-            .collect(),
+            .collect::<Result<_, sqlx::Error>>()?,
         total_cents: r.total_cents,
         created_at: to_time(r.created_at),
         updated_at: to_time(r.updated_at),
@@ -159,7 +161,7 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<Vec<Order>, sqlx::Error>
         };
         q.fetch_all(c).await
     })?;
-    Ok(fold(rows))
+    fold(rows)
 }
 
 /// A page of the orders of `list` whose number, status, total as money text (`86.00`) or
@@ -194,7 +196,7 @@ async fn search(ex: Ex<'_>, f: &ListFilter, q: &str) -> Result<Vec<Order>, sqlx:
         .bind(&pattern)
         .fetch_all(c)
         .await)?;
-    Ok(fold(rows))
+    fold(rows)
 }
 
 /// Locks the order row for the rest of the transaction; its owner and status.
@@ -203,7 +205,8 @@ pub async fn lock(ex: Ex<'_>, id: i64) -> Result<Option<(i64, OrderStatus)>, sql
         "UPDATE orders SET updated_at = updated_at WHERE id = $1 RETURNING user_id, status";
     let row: Option<(i64, String)> =
         on!(ex, c => sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?;
-    Ok(row.map(|(u, s)| (u, OrderStatus::parse(&s).unwrap_or(OrderStatus::Pending))))
+    row.map(|(u, s)| Ok((u, decode_name("status", &s, OrderStatus::parse)?)))
+        .transpose()
 }
 
 /// A new, empty, pending order.
