@@ -287,3 +287,32 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
 fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
 }
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::secret_key_from_file;
+
+    #[test]
+    fn the_secret_key_file_is_read_trimmed_and_a_short_key_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        std::fs::write(&path, format!("  {}\n", "k".repeat(40))).unwrap();
+        let key = secret_key_from_file(&path).unwrap();
+        assert_eq!(key.expose_secret(), "k".repeat(40));
+
+        std::fs::write(&path, "short-key\n").unwrap();
+        let e = secret_key_from_file(&path).unwrap_err().to_string();
+        assert!(e.contains("shorter than 32 bytes"), "{e}");
+        assert!(
+            !e.contains("short-key"),
+            "the key itself is never in an error: {e}"
+        );
+
+        let e = secret_key_from_file(&dir.path().join("missing"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot read the secret key file"), "{e}");
+    }
+}
