@@ -69,6 +69,12 @@ pub struct Order {
     pub total_cents: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// (v1.1) The customer's username: present only in `GET /orders/?scope=all` pages (an
+    /// admin's view of everybody's orders), so a page names its customers without one
+    /// request per order; absent everywhere else (the owner knows their own name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub username: Option<String>,
 }
 
 /// Body of `POST /orders/{order_id}/items`, and one element of `POST /orders/`: a flavor

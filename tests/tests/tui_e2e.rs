@@ -795,3 +795,172 @@ async fn plus_minus_and_e_change_a_line_on_the_server() {
         5
     );
 }
+
+/// Issue 11: a customer's new order reaches an admin's board within a second, by itself and
+/// with the bell; marking it and an empty order and pressing `f` `y` finishes the one and
+/// reports why the other was not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_order_reaches_the_admins_board_within_a_second_and_f_finishes_the_marked() {
+    let srv = server(|_| {}).await;
+    let admin = admin_api(&srv, "cook").await;
+    let customer = signed_in_api(&srv, "nina").await;
+    let mut h = app_for(admin, "My orders").await;
+    h.key(KeyCode::Char('5'));
+    assert_shows(
+        h.wait_until(|s| s.contains("Board ·") && s.contains("● live"), WAIT)
+            .await,
+        "the live board",
+    );
+    h.idle(WAIT).await.expect("the board loads");
+    let bells = h.app.ctx.bells;
+
+    let menu = customer.menu(false).await.expect("menu");
+    let first = menu.items.first().expect("a demo menu").clone();
+    let sent = std::time::Instant::now();
+    let order = customer
+        .create_order(
+            &OrderCreate {
+                items: vec![OrderItemCreate {
+                    flavor: first.flavor.clone(),
+                    size: first.size,
+                    quantity: 2,
+                }],
+            },
+            None,
+        )
+        .await
+        .expect("order");
+    let line = format!("2 × {} {}", first.flavor, first.size.as_str());
+    let on_board =
+        |h: &Harness, id: i64| h.app.screens.board.cards.iter().any(|c| c.order.id == id);
+    // No key is pressed: only the live stream's events and ticks are applied.
+    let s = assert_shows(
+        h.wait_until(|s| s.contains(&line), Duration::from_secs(5))
+            .await,
+        "the new order on the board",
+    );
+    let took = sent.elapsed();
+    assert!(took < Duration::from_secs(1), "took {took:?}:\n{s}");
+    assert!(on_board(&h, order.id));
+    assert_eq!(h.app.ctx.bells, bells + 1, "the bell rang for it");
+    assert_shows(h.wait_for("nina", WAIT).await, "the customer's name");
+
+    let empty = customer
+        .create_order(&OrderCreate::default(), None)
+        .await
+        .expect("an empty order");
+    let end = std::time::Instant::now() + WAIT;
+    while !on_board(&h, empty.id) && std::time::Instant::now() < end {
+        h.settle(Duration::from_millis(50)).await;
+    }
+    assert!(on_board(&h, empty.id), "{}", h.screen());
+    // The two newest are the last rows: mark both, then finish.
+    h.key(KeyCode::Char('G'));
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('k'));
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('f'));
+    assert_shows(
+        h.wait_for(
+            &format!("Finish 2 orders (#{}, #{})?", order.id, empty.id),
+            WAIT,
+        )
+        .await,
+        "the question",
+    );
+    h.key(KeyCode::Char('y'));
+    let s = assert_shows(
+        h.wait_for("not finished", WAIT).await,
+        "the report of each order",
+    );
+    let status = h.app.ctx.status.clone().expect("a status line");
+    assert_eq!(
+        status.text,
+        format!(
+            "Finished #{} · not finished: #{} Order has no items",
+            order.id, empty.id
+        ),
+        "{s}"
+    );
+    assert!(!on_board(&h, order.id), "the finished order left");
+    assert!(on_board(&h, empty.id), "the empty one stays");
+    assert_eq!(
+        h.app
+            .screens
+            .board
+            .marked
+            .iter()
+            .copied()
+            .collect::<Vec<_>>(),
+        vec![empty.id],
+        "and stays marked"
+    );
+    let finished = customer.order(order.id).await.expect("the order");
+    assert_eq!(finished.status, comanda_common::OrderStatus::Finished);
+}
+
+/// Issue 11: the sessions list (Profile, `s`) shows where the user is signed in, named by
+/// the app's `User-Agent`; ending another session there logs that other client out, and
+/// ending this one is a logout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_a_session_from_the_list_logs_that_other_client_out() {
+    let srv = server(|_| {}).await;
+    let here = signed_in_api(&srv, "olga").await;
+    let there = ApiClient::with_memory(&srv.base_url);
+    there
+        .login("olga", "olga-password")
+        .await
+        .expect("a second session");
+    let mut elsewhere = app_for(there, "My orders").await;
+    assert_shows(
+        elsewhere.wait_for("● live", WAIT).await,
+        "the other app, live",
+    );
+
+    let mut h = app_for(here, "My orders").await;
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Char('s'));
+    let s = assert_shows(h.wait_for("Sessions · 2", WAIT).await, "the sessions");
+    assert!(s.contains("127.0.0.1") && s.contains("comanda/"), "{s}");
+    let agent = comanda_tui::api::user_agent();
+    assert!(agent.starts_with(&format!("comanda/{} (", env!("CARGO_PKG_VERSION"))));
+    assert!(
+        h.app
+            .screens
+            .sessions
+            .sessions
+            .iter()
+            .all(|x| x.user_agent.as_deref() == Some(agent.as_str())),
+        "each session is named by the app's User-Agent"
+    );
+    while h.app.screens.sessions.sessions[h.app.screens.sessions.selected_row()].current {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Char('d'));
+    assert_shows(
+        h.wait_for("End the session of comanda/", WAIT).await,
+        "the question",
+    );
+    h.key(KeyCode::Char('y'));
+    assert_shows(h.wait_for("Sessions · 1", WAIT).await, "one session left");
+
+    // The other app, with no key pressed, is sent to the login screen.
+    let s = assert_shows(
+        elsewhere.wait_for("Sign in", WAIT).await,
+        "the other client logged out",
+    );
+    assert!(s.contains(SESSION_ENDED), "{s}");
+
+    // Ending this one is a logout.
+    h.key(KeyCode::Char('d'));
+    assert_shows(
+        h.wait_for("End this session? You are logged out here.", WAIT)
+            .await,
+        "the question",
+    );
+    h.key(KeyCode::Char('y'));
+    assert_shows(h.wait_for("Sign in", WAIT).await, "logged out here");
+    h.idle(WAIT).await.expect("the logout settles");
+    let gone = h.app.ctx.api.me().await;
+    assert!(gone.is_err(), "this session ended on the server");
+}

@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// The app: no terminal bell when a new order reaches the board (also `"bell": false`
+    /// under `"board"` in the config file).
+    #[arg(long, global = true)]
+    pub quiet: bool,
+
     /// Paint the first frame, restore the terminal and print its timing and memory.
     #[arg(long, hide = true, global = true)]
     pub report_first_frame: bool,
@@ -198,6 +203,7 @@ pub fn main_with(cli: Cli, started: Instant) -> ExitCode {
             let options = Options {
                 os_keyring: true,
                 demo: None,
+                board: board_settings(&config, cli.quiet),
             };
             let result = rt.block_on(run(Server::Url(server.clone()), options, started, flags));
             // Remembered only after a run that worked (TUI.md: the config remembers the server).
@@ -206,7 +212,7 @@ pub fn main_with(cli: Cli, started: Instant) -> ExitCode {
             }
             result
         }
-        Some(Command::Demo) => demo(&rt, started, flags),
+        Some(Command::Demo) => demo(&rt, started, flags, board_settings(&config, cli.quiet)),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(
                 shell,
@@ -247,17 +253,35 @@ fn remember(mut config: Config, server: &str) {
     }
 }
 
+/// The board's settings: the config file's, without the bell under `--quiet`.
+fn board_settings(config: &Config, quiet: bool) -> crate::config::BoardSettings {
+    let mut board = config.board;
+    board.bell &= !quiet;
+    board
+}
+
 #[cfg(feature = "demo")]
-fn demo(rt: &tokio::runtime::Runtime, started: Instant, flags: RunFlags) -> anyhow::Result<()> {
+fn demo(
+    rt: &tokio::runtime::Runtime,
+    started: Instant,
+    flags: RunFlags,
+    board: crate::config::BoardSettings,
+) -> anyhow::Result<()> {
     let options = Options {
         os_keyring: false,
         demo: None,
+        board,
     };
     rt.block_on(run(Server::Demo, options, started, flags))
 }
 
 #[cfg(not(feature = "demo"))]
-fn demo(_rt: &tokio::runtime::Runtime, _started: Instant, _flags: RunFlags) -> anyhow::Result<()> {
+fn demo(
+    _rt: &tokio::runtime::Runtime,
+    _started: Instant,
+    _flags: RunFlags,
+    _board: crate::config::BoardSettings,
+) -> anyhow::Result<()> {
     anyhow::bail!("this build of comanda has no embedded server (feature `demo`)")
 }
 

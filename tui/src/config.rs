@@ -1,4 +1,13 @@
-//! The config file (`config.json` in the user's config directory): it remembers the server.
+//! The config file (`config.json` in the user's config directory): it remembers the server
+//! and holds the board's settings, e.g.
+//!
+//! ```json
+//! { "server": "http://127.0.0.1:8000",
+//!   "board": { "warn_after_minutes": 10, "late_after_minutes": 20, "bell": true } }
+//! ```
+//!
+//! Every key may be left out (its default applies); a file that is not valid JSON is
+//! ignored as a whole, with a warning in the log.
 
 use std::path::PathBuf;
 
@@ -13,6 +22,29 @@ pub struct Config {
     /// The last server used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
+    /// The board (tab 5).
+    #[serde(default)]
+    pub board: BoardSettings,
+}
+
+/// The board's settings: when an order's age turns yellow and red, and whether a new order
+/// rings the terminal bell (`--quiet` turns the bell off for one run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BoardSettings {
+    pub warn_after_minutes: u32,
+    pub late_after_minutes: u32,
+    pub bell: bool,
+}
+
+impl Default for BoardSettings {
+    fn default() -> BoardSettings {
+        BoardSettings {
+            warn_after_minutes: 10,
+            late_after_minutes: 20,
+            bell: true,
+        }
+    }
 }
 
 pub fn dirs() -> Option<ProjectDirs> {
@@ -94,10 +126,36 @@ mod tests {
     fn server_precedence() {
         let cfg = Config {
             server: Some("http://saved:1".into()),
+            ..Config::default()
         };
         assert_eq!(choose_server(Some("http://flag:2/"), &cfg), "http://flag:2");
         assert_eq!(choose_server(None, &cfg), "http://saved:1");
         assert_eq!(choose_server(None, &Config::default()), DEFAULT_SERVER);
+    }
+
+    #[test]
+    fn board_settings_default_and_partial() {
+        let cfg: Config = serde_json::from_str(r#"{"server": "http://s:1"}"#).unwrap();
+        assert_eq!(cfg.board, BoardSettings::default());
+        assert_eq!(
+            (
+                cfg.board.warn_after_minutes,
+                cfg.board.late_after_minutes,
+                cfg.board.bell
+            ),
+            (10, 20, true)
+        );
+        let cfg: Config =
+            serde_json::from_str(r#"{"board": {"late_after_minutes": 45, "bell": false}}"#)
+                .unwrap();
+        assert_eq!(
+            cfg.board,
+            BoardSettings {
+                warn_after_minutes: 10,
+                late_after_minutes: 45,
+                bell: false
+            }
+        );
     }
 
     #[test]

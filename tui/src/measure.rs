@@ -15,6 +15,18 @@ pub fn rss_text() -> String {
     }
 }
 
+/// The resident set size in KiB (Linux), if it can be read.
+pub fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.trim_start_matches("VmRSS:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// A fixed "now" for frames that must not change: 2026-11-21 12:00 UTC.
 pub fn fixed_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0)
@@ -92,6 +104,7 @@ pub fn orders(n: i64, user_id: impl Fn(i64) -> i64) -> Vec<Order> {
                 items,
                 created_at: created,
                 updated_at: created,
+                username: None,
             }
         })
         .collect()

@@ -68,6 +68,15 @@ fn suspend(_terminal: &mut DefaultTerminal) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The terminal bell: BEL on the terminal's output, which moves no cursor and draws nothing.
+fn ring_bell() {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    if let Err(e) = out.write_all(b"\x07").and_then(|()| out.flush()) {
+        tracing::debug!(error = %e, "could not ring the bell");
+    }
+}
+
 /// Which server the app talks to.
 pub enum Server {
     /// A server at this URL.
@@ -169,6 +178,9 @@ async fn event_loop(
             && let Err(e) = suspend(terminal)
         {
             tracing::warn!(error = %e, "could not suspend");
+        }
+        if std::mem::take(&mut app.ctx.bells) > 0 {
+            ring_bell();
         }
         if PANICKED.load(Ordering::SeqCst) {
             anyhow::bail!("internal error: see the log file");

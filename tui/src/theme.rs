@@ -30,6 +30,14 @@ impl Theme {
     pub fn error(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }
+    /// An order getting late (the board's ages).
+    pub fn warn(&self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+    /// Something that just arrived (the board's new orders).
+    pub fn fresh(&self) -> Style {
+        self.fg(Color::Green).add_modifier(Modifier::BOLD)
+    }
     pub fn info(&self) -> Style {
         self.fg(Color::Yellow)
     }

@@ -66,6 +66,7 @@ fn demo() -> Options {
             admin: ("admin".into(), "admin-demo-1".into()),
             customer: ("maria".into(), "maria-demo-1".into()),
         }),
+        ..Options::default()
     }
 }
 
@@ -319,6 +320,128 @@ fn profile_and_users() {
         h.app.route = Route::Users;
         h.app.screens.users.search.set("nobody");
         h.app.screens.users.load = Load::Loaded;
+    });
+}
+
+/// Pending orders for the board: oldest first, 25, 14 and 3 minutes old, and one that has
+/// just arrived (highlighted), of three customers (one with a long name).
+fn board_cards(h: &mut Harness) {
+    use comanda_tui::screens::board::Card;
+    let mut list: Vec<_> = orders(12, |id| 1 + id % 3);
+    list.retain(|o| o.status == comanda_common::OrderStatus::Pending || o.id == 12);
+    list.reverse();
+    let ages = [25, 14, 3, 0];
+    h.app.screens.board.cards = list
+        .into_iter()
+        .zip(ages)
+        .map(|(mut order, minutes)| {
+            order.status = comanda_common::OrderStatus::Pending;
+            order.created_at = fixed_now() - chrono::Duration::minutes(minutes);
+            Card {
+                arrived: (minutes == 0).then(fixed_now),
+                order,
+            }
+        })
+        .collect();
+    h.app.screens.board.load = Load::Loaded;
+}
+
+fn board(h: &mut Harness) {
+    admin(h);
+    h.app.route = Route::Board;
+}
+
+fn sessions_list() -> Vec<comanda_common::SessionInfo> {
+    let s =
+        |id: i64, current: bool, agent: Option<&str>, address: &str| comanda_common::SessionInfo {
+            id,
+            created_at: fixed_now() - chrono::Duration::hours(id * 5),
+            last_used_at: fixed_now() - chrono::Duration::minutes(id * 3),
+            user_agent: agent.map(str::to_owned),
+            address: Some(address.into()),
+            current,
+        };
+    vec![
+        s(1, true, Some("comanda/0.1.0 (kitchen-till)"), "127.0.0.1"),
+        s(
+            2,
+            false,
+            Some("comanda/0.1.0 (marias-laptop.home.example.org)"),
+            "192.168.10.23",
+        ),
+        s(3, false, Some("curl/8.5.0"), "2001:db8:1234:5678::42"),
+        s(4, false, None, "10.0.0.9"),
+    ]
+}
+
+#[test]
+fn board_screen() {
+    snap("board_loading", Options::default(), |h| {
+        board(h);
+        h.app.screens.board.load = Load::Loading;
+    });
+    snap("board_empty", Options::default(), |h| {
+        board(h);
+        h.app.screens.board.load = Load::Loaded;
+    });
+    snap("board_error", Options::default(), |h| {
+        board(h);
+        h.app.screens.board.load = Load::Failed("cannot reach http://127.0.0.1:8000".into());
+    });
+    snap("board_full", Options::default(), |h| {
+        board(h);
+        board_cards(h);
+    });
+    snap("board_marked", Options::default(), |h| {
+        board(h);
+        board_cards(h);
+        h.key(KeyCode::Char(' '));
+        h.key(KeyCode::Char(' '));
+    });
+    snap("board_confirm_finish", Options::default(), |h| {
+        board(h);
+        board_cards(h);
+        h.key(KeyCode::Char(' '));
+        h.key(KeyCode::Char(' '));
+        h.key(KeyCode::Char('f'));
+    });
+    snap("board_help", Options::default(), |h| {
+        board(h);
+        board_cards(h);
+        h.key(KeyCode::Char('?'));
+    });
+}
+
+#[test]
+fn sessions_screen() {
+    let open = |h: &mut Harness| {
+        customer(h);
+        h.app.route = Route::Sessions;
+    };
+    snap("sessions_loading", Options::default(), |h| {
+        open(h);
+        h.app.screens.sessions.load = Load::Loading;
+    });
+    snap("sessions_error", Options::default(), |h| {
+        open(h);
+        h.app.screens.sessions.load = Load::Failed("Not authenticated".into());
+    });
+    snap("sessions_empty", Options::default(), |h| {
+        open(h);
+        h.app.screens.sessions.load = Load::Loaded;
+    });
+    snap("sessions_full", Options::default(), |h| {
+        open(h);
+        h.app.screens.sessions.sessions = sessions_list();
+        h.app.screens.sessions.load = Load::Loaded;
+        h.key(KeyCode::Down);
+    });
+    snap("sessions_confirm_end", Options::default(), |h| {
+        open(h);
+        h.app.screens.sessions.sessions = sessions_list();
+        h.app.screens.sessions.load = Load::Loaded;
+        h.key(KeyCode::Down);
+        h.key(KeyCode::Char('d'));
     });
 }
 

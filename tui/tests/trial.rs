@@ -325,6 +325,7 @@ fn leaving_the_demo_with_q_asks_first() {
             admin: ("admin".into(), "admin-demo-1".into()),
             customer: ("maria".into(), "maria-demo-1".into()),
         }),
+        ..Options::default()
     };
     let mut h = harness(80, 24, demo);
     h.app.ctx.me = Some(user(2, "maria", false));

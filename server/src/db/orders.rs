@@ -19,10 +19,13 @@ struct JoinRow {
     size: Option<String>,
     quantity: Option<i64>,
     unit_price_cents: Option<i64>,
+    /// The customer's username (NULL only if the account went in between).
+    username: Option<String>,
 }
 
-/// Folds join rows (ordered by order, then item) into orders.
-fn fold(rows: Vec<JoinRow>) -> Result<Vec<Order>, sqlx::Error> {
+/// Folds join rows (ordered by order, then item) into orders, naming the customer on
+/// each when `names`.
+fn fold(rows: Vec<JoinRow>, names: bool) -> Result<Vec<Order>, sqlx::Error> {
     let mut orders: Vec<Order> = Vec::new();
     for r in rows {
         if orders.last().is_none_or(|o| o.id != r.id) {
@@ -34,6 +37,7 @@ fn fold(rows: Vec<JoinRow>) -> Result<Vec<Order>, sqlx::Error> {
                 total_cents: r.total_cents,
                 created_at: to_time(r.created_at),
                 updated_at: to_time(r.updated_at),
+                username: if names { r.username.clone() } else { None },
             });
         }
         if let (Some(item_id), Some(flavor), Some(size), Some(quantity), Some(unit)) =
@@ -107,6 +111,7 @@ pub async fn get(ex: Ex<'_>, id: i64) -> Result<Option<Order>, sqlx::Error> {
         total_cents: r.total_cents,
         created_at: to_time(r.created_at),
         updated_at: to_time(r.updated_at),
+        username: None,
     }))
 }
 
@@ -119,6 +124,8 @@ pub struct ListFilter {
     pub q: Option<String>,
     pub offset: i64,
     pub limit: i64,
+    /// Name the customer on each order (`scope=all`: an admin's view).
+    pub names: bool,
 }
 
 /// A page of orders, newest first, with their items, in one query.
@@ -127,19 +134,23 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<Vec<Order>, sqlx::Error>
         return search(ex, f, q).await;
     }
     const BY_USER: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents, \
+         (SELECT u.username FROM users u WHERE u.id = o.user_id) AS username \
          FROM (SELECT * FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3) \
          o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
     const BY_USER_STATUS: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents, \
+         (SELECT u.username FROM users u WHERE u.id = o.user_id) AS username \
          FROM (SELECT * FROM orders WHERE user_id = $1 AND status = $4 ORDER BY id DESC LIMIT $2 OFFSET $3) \
          o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
     const ALL: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents, \
+         (SELECT u.username FROM users u WHERE u.id = o.user_id) AS username \
          FROM (SELECT * FROM orders ORDER BY id DESC LIMIT $2 OFFSET $3) \
          o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
     const ALL_STATUS: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents, \
+         (SELECT u.username FROM users u WHERE u.id = o.user_id) AS username \
          FROM (SELECT * FROM orders WHERE status = $4 ORDER BY id DESC LIMIT $2 OFFSET $3) \
          o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
     let sql = match (f.user_id.is_some(), f.status.is_some()) {
@@ -161,7 +172,7 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<Vec<Order>, sqlx::Error>
         };
         q.fetch_all(c).await
     })?;
-    fold(rows)
+    fold(rows, f.names)
 }
 
 /// A page of the orders of `list` whose number, status, total as money text (`86.00`) or
@@ -171,7 +182,8 @@ async fn search(ex: Ex<'_>, f: &ListFilter, q: &str) -> Result<Vec<Order>, sqlx:
     // $1 user (0: any), $4 status ('': any), $5 the LIKE pattern. Money text is built the
     // same way in both dialects: whole units, '.', two digits.
     const SQL: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents \
+         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents, \
+         (SELECT u.username FROM users u WHERE u.id = o.user_id) AS username \
          FROM (SELECT * FROM orders s WHERE ($1 = 0 OR s.user_id = $1) AND ($4 = '' OR s.status = $4) \
            AND (CAST(s.id AS TEXT) LIKE $5 ESCAPE '\\' OR s.status LIKE $5 ESCAPE '\\' \
              OR (CAST(s.total_cents / 100 AS TEXT) || '.' || CASE WHEN s.total_cents % 100 < 10 \
@@ -196,7 +208,7 @@ async fn search(ex: Ex<'_>, f: &ListFilter, q: &str) -> Result<Vec<Order>, sqlx:
         .bind(&pattern)
         .fetch_all(c)
         .await)?;
-    fold(rows)
+    fold(rows, f.names)
 }
 
 /// Locks the order row for the rest of the transaction; its owner and status.

@@ -174,6 +174,8 @@ async fn create_order(
 /// `scope=all` lists every user's orders (admins only; then `user_id` picks one user's).
 /// Pages with `offset` and `limit`; `status` and the search `q` (number, status, flavor,
 /// total as `86.00`; with `scope=all` also the customer's username) narrow them together.
+/// With `scope=all` each order also carries its customer's `username` (v1.1), so a page of
+/// every customer's orders names them without one request per customer.
 #[utoipa::path(get, path = "/orders", tag = "orders", security(("oauth2" = [])),
     params(OrderQuery),
     responses(
@@ -193,7 +195,8 @@ async fn list_orders(
             kind: "int_parsing".into(),
         }]));
     }
-    let user_id = match q.scope.unwrap_or_default() {
+    let scope = q.scope.unwrap_or_default();
+    let user_id = match scope {
         OrderScope::Mine => Some(auth.user.id),
         OrderScope::All => {
             auth.require_admin()?;
@@ -206,6 +209,7 @@ async fn list_orders(
         q: q.q,
         offset,
         limit,
+        names: scope == OrderScope::All,
     };
     let mut conn = state.db.conn().await?;
     let orders = db::orders::list(conn.ex(), &filter).await?;

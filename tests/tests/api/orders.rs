@@ -481,6 +481,47 @@ async fn scope_all_is_for_admins(b: Backend) {
     r.assert_422_at(json!(["query", "scope"]));
 }
 
+/// (v1.1) An admin's `scope=all` page names each order's customer, so a page needs no
+/// request per customer; nowhere else does an order carry a username.
+async fn scope_all_pages_name_the_customers(b: Backend) {
+    let s = shop(b).await;
+    let app = &s.app;
+    let a = id(&app
+        .order(&s.ana, json!([line("Calabresa", "small", 2)]))
+        .await);
+    let bo = id(&app.order(&s.bob, json!([])).await);
+    let r = app.get("/orders/?scope=all", Some(&s.admin)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let names: Vec<(i64, String)> = r.body["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_i64().unwrap(),
+                o["username"].as_str().unwrap_or("<none>").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(names, vec![(bo, "bob".to_owned()), (a, "ana".to_owned())]);
+    // Also with a user, a status and a search.
+    let r = app
+        .get(
+            &format!(
+                "/orders/?scope=all&user_id={}&status=pending&q=calab",
+                s.ana_id
+            ),
+            Some(&s.admin),
+        )
+        .await;
+    assert_eq!(r.body["orders"][0]["username"], "ana", "{}", r.body);
+    // The customer's own list, the single order and the write answers carry none.
+    let r = app.get("/orders/", Some(&s.ana)).await;
+    assert!(r.body["orders"][0].get("username").is_none(), "{}", r.body);
+    let r = app.get(&format!("/orders/{a}"), Some(&s.admin)).await;
+    assert!(r.body.get("username").is_none(), "{}", r.body);
+}
+
 async fn get_one_order(b: Backend) {
     let s = shop(b).await;
     let app = &s.app;
@@ -1025,6 +1066,7 @@ both!(
     list_is_mine_newest_first_with_paging,
     list_filters_by_status,
     scope_all_is_for_admins,
+    scope_all_pages_name_the_customers,
     get_one_order,
     add_items_merges_lines,
     add_item_errors,

@@ -92,7 +92,7 @@ impl ApiClient {
                 .connect_timeout(TIMEOUT)
                 // The event stream has no overall timeout, but it must see a heartbeat (every 15 s).
                 .read_timeout(Duration::from_secs(45))
-                .user_agent(concat!("comanda/", env!("CARGO_PKG_VERSION")))
+                .user_agent(user_agent())
                 .build()
                 .unwrap_or_else(|_| reqwest::Client::new())
         })
@@ -392,5 +392,30 @@ impl ApiClient {
             return Err(ApiError::SessionEnded);
         }
         Err(ApiError::from_answer(status, &body))
+    }
+}
+
+/// The `User-Agent` of every request: `comanda/<version> (<hostname>)`, so that the
+/// sessions list (`GET /auth/sessions`) says which machine each session is on. Without a
+/// readable hostname it is `comanda/<version>`.
+pub fn user_agent() -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match whoami::hostname() {
+        Ok(host) if !host.trim().is_empty() => {
+            // A header value is visible ASCII: anything else in a hostname becomes `?`.
+            let host: String = host
+                .trim()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_graphic() || c == ' ' {
+                        c
+                    } else {
+                        '?'
+                    }
+                })
+                .collect();
+            format!("comanda/{version} ({host})")
+        }
+        _ => format!("comanda/{version}"),
     }
 }

@@ -79,6 +79,8 @@ pub struct Ctx {
     /// The body area of the last frame: a "screen" for PgDn, and where mouse clicks land.
     pub body: Cell<Rect>,
     events: VecDeque<Event>,
+    /// Terminal bells asked for since the terminal loop last rang them.
+    pub bells: u32,
 }
 
 impl Ctx {
@@ -100,6 +102,7 @@ impl Ctx {
             live: Live::Off,
             body: Cell::new(Rect::new(0, 1, 80, 21)),
             events: VecDeque::new(),
+            bells: 0,
         }
     }
 
@@ -182,6 +185,11 @@ impl Ctx {
         }
     }
 
+    /// Asks the terminal loop to ring the terminal bell.
+    pub fn ring_bell(&mut self) {
+        self.bells = self.bells.saturating_add(1);
+    }
+
     /// Looks up one customer's name (admins), once.
     pub fn ask_name(&mut self, id: i64) {
         if self.is_admin() && !self.names.contains_key(&id) && self.names_asked.insert(id) {
@@ -189,6 +197,18 @@ impl Ctx {
             self.spawn("loading names", async move {
                 super::AppMsg::CustomerName(api.get_user(id).await)
             });
+        }
+    }
+
+    /// Keeps the customers' names that came with a page of orders (`scope=all` pages name
+    /// them), so that no request per customer is needed for those.
+    pub fn learn_names(&mut self, orders: &[Order]) {
+        for o in orders {
+            if let Some(name) = &o.username
+                && self.names.get(&o.user_id) != Some(name)
+            {
+                self.names.insert(o.user_id, name.clone());
+            }
         }
     }
 

@@ -52,6 +52,8 @@ pub struct Options {
     pub os_keyring: bool,
     /// Demo accounts to show on the login screen (`comanda demo`).
     pub demo: Option<DemoAccounts>,
+    /// The board's settings (config file; `--quiet` clears `bell`).
+    pub board: crate::config::BoardSettings,
 }
 
 /// What a `y` on the app's own questions does.

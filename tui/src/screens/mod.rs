@@ -2,11 +2,13 @@
 //! answers of its background requests), its update and its render. The router at the end
 //! of this file is the one list of screens: adding a screen is one module and one line there.
 
+pub mod board;
 pub mod detail;
 pub mod login;
 pub mod menu;
 pub mod orders;
 pub mod profile;
+pub mod sessions;
 pub mod users;
 
 use ratatui::Frame;
@@ -256,4 +258,6 @@ router! {
     menu: Menu(menu::Menu),
     profile: Profile(profile::Profile),
     users: Users(users::Users),
+    board: Board(board::Board),
+    sessions: Sessions(sessions::Sessions),
 }

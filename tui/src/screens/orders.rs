@@ -171,6 +171,7 @@ impl Orders {
         self.loading_more = false;
         match r {
             Ok(list) => {
+                ctx.learn_names(&list.orders);
                 self.has_more = list.orders.len() as i64 == PAGE;
                 if offset == 0 {
                     self.orders = list.orders;
@@ -385,7 +386,7 @@ impl Screen for Orders {
             }
             Event::SessionEnded(_) => *self = Orders::default(),
             Event::OrderChanged(order) => self.merge((**order).clone(), ctx),
-            Event::Reset => self.reload(ctx),
+            Event::Reset if self.load != Load::Idle => self.reload(ctx),
             Event::UserDeleted(id) => {
                 let before = self.orders.len();
                 self.orders.retain(|o| o.user_id != *id);

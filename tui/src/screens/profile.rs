@@ -1,5 +1,6 @@
 //! The profile (tab 3): the user's own account: change username, email, password; log out
-//! (here or everywhere); delete the account after typing the username.
+//! (here or everywhere); delete the account after typing the username; `s` opens the
+//! sessions list ([`super::sessions`]).
 
 use comanda_common::{Email, Message, Password, UserPatch, UserPublic, Username};
 use ratatui::Frame;
@@ -27,6 +28,7 @@ pub enum Cmd {
     EditPassword,
     LogoutAll,
     DeleteAccount,
+    Sessions,
     Reload,
 }
 
@@ -43,6 +45,13 @@ pub const KEYS: &[Binding<Cmd>] = &[
         "delete the account",
     )
     .hint("delete"),
+    key(
+        &[K::Char('s')],
+        "s",
+        Cmd::Sessions,
+        "your sessions (where you are signed in)",
+    )
+    .hint("sessions"),
     key(&[K::Char('r')], "r", Cmd::Reload, "reload"),
 ];
 
@@ -208,6 +217,7 @@ impl Screen for Profile {
                     Yes::Logout { all: true },
                 )))
             }
+            Cmd::Sessions => ctx.emit(Event::Show(super::Route::Sessions)),
             Cmd::Reload => {
                 let api = ctx.api.clone();
                 ctx.spawn(
