@@ -794,6 +794,31 @@ async fn plus_minus_and_e_change_a_line_on_the_server() {
         customer.order(order.id).await.expect("order").items[0].quantity,
         5
     );
+
+    // `n` on the orders: a new order, also sent with a key.
+    h.key(KeyCode::Char('q'));
+    h.key(KeyCode::Char('n'));
+    assert_shows(h.wait_for("No items yet", WAIT).await, "the new order");
+    h.idle(WAIT).await.expect("settles");
+    // Each change went with its own Idempotency-Key: the server keeps each answer under its
+    // key, per user (+, -, e 5: three 200s; n: one 201).
+    use sqlx::Connection;
+    let mut db = sqlx::SqliteConnection::connect(&srv.database_url)
+        .await
+        .expect("the server's database");
+    let kept: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT k.status, COUNT(DISTINCT k.idem_key) FROM idempotency_keys k \
+         JOIN users u ON u.id = k.user_id WHERE u.username = 'rui' AND k.status < 300 \
+         GROUP BY k.status ORDER BY k.status",
+    )
+    .fetch_all(&mut db)
+    .await
+    .expect("the kept answers");
+    assert_eq!(
+        kept,
+        vec![(200, 3), (201, 1)],
+        "the app sends an Idempotency-Key"
+    );
 }
 
 /// Issue 11: a customer's new order reaches an admin's board within a second, by itself and
