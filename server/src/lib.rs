@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod idempotency;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod serve;

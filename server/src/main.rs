@@ -77,6 +77,17 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "COMANDA_BIND", default_value = defaults::BIND)]
     bind: String,
+    /// Serve Prometheus metrics at GET /metrics on this address (e.g. 127.0.0.1:9100), a
+    /// listener of their own; default: off.
+    ///
+    /// The metrics: http_requests_total{method,route,status},
+    /// http_request_duration_seconds{method,route} (histogram), comanda_event_streams_open,
+    /// comanda_signins_total{outcome="success"|"failure"|"limited"},
+    /// comanda_password_hashes_running, comanda_password_hashes_waiting,
+    /// comanda_db_connections_in_use and comanda_build_info{version}. route is the route
+    /// template (/orders/{order_id}), or "unmatched".
+    #[arg(long, env = "COMANDA_METRICS_BIND")]
+    metrics_bind: Option<String>,
     #[command(flatten)]
     db: DbArgs,
     /// The HS256 key (at least 32 bytes); default: generated once, kept 0600 in the data
@@ -236,6 +247,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let mut s = Settings::new(url, key);
     s.bind = args.bind;
+    s.metrics_bind = args.metrics_bind;
     s.access_token_ttl = Duration::from_secs(args.access_token_minutes * 60);
     s.refresh_token_ttl = Duration::from_secs(args.refresh_token_days * 86400);
     s.demo = args.demo;
@@ -253,6 +265,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let demo = s.demo;
     let app = Application::build(s).await?;
     tracing::info!(url = %app.base_url(), "serving the Comanda API; docs at /docs");
+    if let Some(url) = app.metrics_url() {
+        tracing::info!(%url, "serving metrics");
+    }
     if demo {
         eprintln!(
             "demo accounts: admin {} / {}, customer {} / {}",

@@ -97,6 +97,8 @@ impl Default for LoginLimits {
 pub struct Settings {
     /// Address to listen on; port 0 picks a free port.
     pub bind: String,
+    /// Where `GET /metrics` is served (a listener of its own); None: no metrics at all.
+    pub metrics_bind: Option<String>,
     /// `sqlite://…` or `postgres://…`.
     pub database_url: String,
     /// The HS256 key (at least 32 bytes).
@@ -134,6 +136,7 @@ impl Settings {
     pub fn new(database_url: impl Into<String>, secret_key: SecretString) -> Self {
         Self {
             bind: defaults::BIND.into(),
+            metrics_bind: None,
             database_url: database_url.into(),
             secret_key,
             access_token_ttl: Duration::from_secs(defaults::ACCESS_TOKEN_MINUTES * 60),

@@ -9,6 +9,7 @@ use crate::auth::password::Hasher;
 use crate::auth::tokens::TokenKeys;
 use crate::db::Db;
 use crate::events::EventBus;
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 
 #[derive(Clone)]
@@ -22,6 +23,8 @@ pub struct Inner {
     pub sessions: SessionCache,
     pub events: EventBus,
     pub settings: Settings,
+    /// Present when `--metrics-bind` is set; nothing is recorded otherwise.
+    pub metrics: Option<Metrics>,
     /// Set to true when the server shuts down, so that open event streams end.
     pub shutdown: tokio::sync::watch::Sender<bool>,
 }

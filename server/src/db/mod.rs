@@ -114,6 +114,11 @@ impl Readers {
         }
         self.conns[start % n].clone().lock_owned().await
     }
+
+    /// Readers lent out now (each one is tried without waiting).
+    fn in_use(&self) -> usize {
+        self.conns.iter().filter(|c| c.try_lock().is_err()).count()
+    }
 }
 
 impl std::fmt::Debug for Readers {
@@ -220,6 +225,17 @@ impl Db {
         match self {
             Db::Postgres(p) => Some(p),
             Db::Sqlite { .. } => None,
+        }
+    }
+
+    /// Connections lent out now (for the metrics): on SQLite the readers and the writer.
+    pub fn connections_in_use(&self) -> usize {
+        fn busy<D: sqlx::Database>(p: &sqlx::Pool<D>) -> usize {
+            (p.size() as usize).saturating_sub(p.num_idle())
+        }
+        match self {
+            Db::Sqlite { read, write } => read.in_use() + busy(write),
+            Db::Postgres(p) => busy(p),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::auth::tokens::{self, RefreshClaims};
 use crate::db;
 use crate::error::{ApiError, Result};
 use crate::extract::{AuthUser, ClientIp, Form, Json, OptionalJson};
+use crate::metrics::SignIn;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -72,9 +73,33 @@ async fn token(
     let agent = user_agent(&headers);
     // Once accepted, an attempt runs to its end even if the client goes away, so that it
     // is counted (API.md "An attempt whose client disconnects still counts").
-    let task = tokio::spawn(sign_in(state, ip, agent, form));
+    let task = tokio::spawn(counted_sign_in(state, ip, agent, form));
     task.await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("the sign-in task failed: {e}")))?
+}
+
+/// [`sign_in`], counted by outcome in the metrics (when they are on). An attempt that was
+/// not checked (server busy, database error) is none of the outcomes.
+async fn counted_sign_in(
+    state: AppState,
+    ip: std::net::IpAddr,
+    agent: Option<String>,
+    form: TokenRequest,
+) -> Result<axum::Json<Token>> {
+    let metrics = state.metrics.clone();
+    let answer = sign_in(state, ip, agent, form).await;
+    if let Some(m) = metrics {
+        let outcome = match &answer {
+            Ok(_) => Some(SignIn::Success),
+            Err(ApiError::Unauthorized(_) | ApiError::ForbiddenMsg(_)) => Some(SignIn::Failure),
+            Err(ApiError::TooManyAttempts { .. }) => Some(SignIn::Limited),
+            Err(_) => None,
+        };
+        if let Some(o) = outcome {
+            m.sign_in(o);
+        }
+    }
+    answer
 }
 
 async fn sign_in(

@@ -20,6 +20,7 @@ use crate::db;
 use crate::error::{ApiError, Result};
 use crate::events::OrderEvent;
 use crate::extract::Query;
+use crate::metrics::OpenStream;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -80,7 +81,9 @@ async fn order_events(
     // Subscribe before reading the replay, so nothing falls between the two.
     let live = state.events.subscribe();
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(pump(state, auth, last_id, live, tx));
+    // Counted open from here until `pump` ends (the client went away, or the stream ended).
+    let open = state.metrics.as_ref().map(|m| m.stream_opened());
+    tokio::spawn(pump(state, auth, last_id, live, tx, open));
     Ok(Sse::new(ReceiverStream::new(rx))
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
 }
@@ -111,6 +114,7 @@ async fn pump(
     last_id: Option<i64>,
     mut live: broadcast::Receiver<OrderEvent>,
     tx: mpsc::Sender<Result<Event, Infallible>>,
+    _open: Option<OpenStream>,
 ) {
     let mut stopping = state.shutdown.subscribe();
     // Live events already sent by the replay are skipped, by id and nothing else: on

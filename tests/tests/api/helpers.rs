@@ -102,6 +102,8 @@ fn with_database(base: &str, name: &str) -> String {
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// `http://…/metrics` when the settings had `metrics_bind`.
+    pub metrics_url: Option<String>,
     pub client: reqwest::Client,
     pub database_url: String,
     pub backend: Backend,
@@ -149,6 +151,7 @@ async fn spawn_on(
         .expect("the server builds");
     let port = app.port();
     let address = app.base_url();
+    let metrics_url = app.metrics_url();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_with_shutdown(async move {
         let _ = rx.await;
@@ -156,6 +159,7 @@ async fn spawn_on(
     TestApp {
         address,
         port,
+        metrics_url,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()

@@ -10,6 +10,7 @@ mod basics;
 mod events;
 mod idempotency;
 mod menu;
+mod metrics;
 mod openapi_examples;
 mod order_lines;
 mod orders;
