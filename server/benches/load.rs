@@ -6,9 +6,11 @@
 //! when `taskset` exists. The baseline is a minimal axum handler in this file that verifies
 //! the same kind of JWT and answers a JSON body of the same size, with no database.
 //!
-//! Environment: `COMANDA_BENCH_SECONDS` (per run, default 10), `COMANDA_BENCH_POSTGRES_URL`
+//! Environment: `COMANDA_BENCH_SERVER` (a server binary to measure instead of building the
+//! release one), `COMANDA_BENCH_SECONDS` (per run, default 10), `COMANDA_BENCH_POSTGRES_URL`
 //! (else `COMANDA_TEST_POSTGRES_URL`) for the PostgreSQL runs, `COMANDA_BENCH_BIG` (orders
-//! in the big list run, default 1,000,000).
+//! in the big list run, default 1,000,000), `COMANDA_BENCH_SOAK_SECONDS` (the mixed-load
+//! soak, default 60; 0 skips it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -31,8 +33,8 @@ const PASSWORD: &str = "bench-password-1";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() >= 4 && args[1] == "--baseline" {
-        return baseline(&args[2], &args[3]);
+    if args.len() >= 5 && args[1] == "--baseline" {
+        return baseline(&args[2], &args[3], &args[4]);
     }
     if args.iter().any(|a| a == "--help") {
         println!("cargo bench -p comanda-server --bench load");
@@ -83,7 +85,8 @@ impl std::fmt::Display for Load {
 struct Bench {
     /// The process whose CPU time each run measures.
     measured: std::sync::atomic::AtomicU32,
-    root: PathBuf,
+    /// The server binary.
+    server: PathBuf,
     seconds: u64,
     pin: bool,
     scratch: tempfile::TempDir,
@@ -102,24 +105,32 @@ async fn run() -> anyhow::Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
-    println!("building the release server…");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let ok = Command::new(cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "comanda-server",
-            "--bin",
-            "comanda-server",
-        ])
-        .status()?
-        .success();
-    anyhow::ensure!(ok, "the release build failed");
+    // COMANDA_BENCH_SERVER names a server binary to measure instead of building one (e.g.
+    // a copy of the release build of another commit, for a before/after in one run).
+    let server = match std::env::var_os("COMANDA_BENCH_SERVER") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            println!("building the release server…");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let ok = Command::new(cargo)
+                .current_dir(&root)
+                .args([
+                    "build",
+                    "--release",
+                    "-p",
+                    "comanda-server",
+                    "--bin",
+                    "comanda-server",
+                ])
+                .status()?
+                .success();
+            anyhow::ensure!(ok, "the release build failed");
+            root.join("target/release/comanda-server")
+        }
+    };
     let bench = Bench {
         measured: Default::default(),
-        root,
+        server,
         seconds,
         pin,
         scratch: tempfile::tempdir()?,
@@ -176,6 +187,49 @@ async fn run() -> anyhow::Result<()> {
             pg.order.per_core_s() / pg.baseline.per_core_s()
         );
     }
+    for (name, r) in [("SQLite", Some(&sqlite)), ("PostgreSQL", pg.as_ref())] {
+        let Some(r) = r else { continue };
+        println!(
+            "{name}: GET /orders/?limit=20 / GET /orders/{{id}}: {:.3} (target >= 0.5 on SQLite); POST /orders/ / GET /orders/{{id}}: {:.3} (target >= 0.3 on SQLite)",
+            r.list.rps / r.order.rps,
+            r.create.rps / r.order.rps
+        );
+        println!(
+            "{name}: GET /menu/ / baseline GET /json: {:.3}",
+            r.menu.rps / r.json_base.rps
+        );
+        if let Some(m) = &r.metrics {
+            println!(
+                "{name}: GET /orders/{{id}} with metrics / without: {:.3} (target >= 0.95)",
+                m.rps / r.order.rps
+            );
+        }
+        if !r.soak.is_empty() {
+            let worst = |names: &[&str]| {
+                r.soak
+                    .iter()
+                    .filter(|(n, _)| names.contains(n))
+                    .map(|(_, l)| l.p99_ms)
+                    .fold(0.0, f64::max)
+            };
+            let errors: u64 = r.soak.iter().map(|(_, l)| l.errors).sum();
+            println!(
+                "{name} soak: database reads p99 {:.1} ms (target <= 50), writes p99 {:.1} ms (target <= 150), errors {errors} (target 0), resident memory {:.1} MiB (target <= 64)",
+                worst(&["GET /orders/{id}", "GET /orders/?limit=20"]),
+                worst(&["POST /orders/"]),
+                r.rss_soak_mib
+            );
+        }
+    }
+    if let Some((alone, _, me)) = &sqlite.logins32 {
+        let ideal = 1.0 / hash.as_secs_f64();
+        println!(
+            "logins/s at c32 {:.1} / (1 core / hash time = {ideal:.1}): {:.2} (target >= 0.9); GET /users/me p99 beside c32 sign-ins {:.2} ms (target < 20)",
+            alone.rps,
+            alone.rps / ideal,
+            me.p99_ms
+        );
+    }
     if let Some(l) = &sqlite.logins {
         let ideal = 1.0 / hash.as_secs_f64();
         println!(
@@ -205,10 +259,28 @@ async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the soak needs to know of the seeded data.
+struct Mix<'a> {
+    base: &'a str,
+    order_id: i64,
+    reader: &'a str,
+    writer: &'a str,
+}
+
 #[derive(Default)]
 struct Results {
     baseline: Load,
+    /// The baseline's `GET /json`: the menu's body, from memory, no token.
+    json_base: Load,
     order: Load,
+    /// The one-order read on a server with metrics on.
+    metrics: Option<Load>,
+    menu: Load,
+    /// Sign-ins at 32 connections: alone, beside `/users/me`, and `/users/me` meanwhile.
+    logins32: Option<(Load, Load, Load)>,
+    /// Per route of the mixed-load soak.
+    soak: Vec<(&'static str, Load)>,
+    rss_soak_mib: f64,
     me: Load,
     list: Load,
     create: Load,
@@ -224,6 +296,8 @@ impl Results {
     fn errors(&self) -> u64 {
         let mut all = vec![
             &self.baseline,
+            &self.json_base,
+            &self.menu,
             &self.order,
             &self.me,
             &self.list,
@@ -234,10 +308,27 @@ impl Results {
             all.push(a);
             all.push(b);
         }
+        if let Some((a, b, c)) = &self.logins32 {
+            all.extend([a, b, c]);
+        }
+        all.extend(self.metrics.iter());
+        all.extend(self.soak.iter().map(|(_, l)| l));
         all.extend(self.list_small.iter());
         all.extend(self.list_big.iter());
         all.iter().map(|l| l.errors).sum()
     }
+}
+
+fn soak_seconds() -> u64 {
+    std::env::var("COMANDA_BENCH_SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60)
+}
+
+/// Threads of a process now.
+fn threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count())
 }
 
 fn big_orders() -> i64 {
@@ -280,9 +371,9 @@ impl Bench {
     }
 
     fn start_server(&self, url: &str, port: u16) -> anyhow::Result<Proc> {
-        let bin = self.root.join("target/release/comanda-server");
+        let bin = &self.server;
         let child = self
-            .pinned("0", &bin)
+            .pinned("0", bin)
             .args([
                 "serve",
                 "--bind",
@@ -302,6 +393,17 @@ impl Bench {
 
     /// Runs wrk against `url` for the configured time; `lua` sets method, body and headers.
     fn wrk(&self, url: &str, connections: u32, lua: &str) -> anyhow::Result<Load> {
+        self.wrk_for(url, connections, lua, self.seconds)
+    }
+
+    /// [`Bench::wrk`] for `seconds`.
+    fn wrk_for(
+        &self,
+        url: &str,
+        connections: u32,
+        lua: &str,
+        seconds: u64,
+    ) -> anyhow::Result<Load> {
         let script = self
             .scratch
             .path()
@@ -313,7 +415,7 @@ impl Bench {
             .pinned("1", Path::new("wrk"))
             .args(["-t1", "--latency", "--timeout", "10s"])
             .arg(format!("-c{connections}"))
-            .arg(format!("-d{}s", self.seconds))
+            .arg(format!("-d{seconds}s"))
             .arg("-s")
             .arg(&script)
             .arg(url)
@@ -385,16 +487,26 @@ impl Bench {
             rss_idle_mib,
             ..Default::default()
         };
+        let menu_body = http
+            .get(format!("{base}/menu/"))
+            .send()
+            .await?
+            .text()
+            .await?;
 
-        // The baseline: same kind of JWT, same body size, no database.
+        // The baseline: same kind of JWT, same body size, no database; and `GET /json`,
+        // the menu's body from memory without a token.
         let body_file = self.scratch.path().join("body.json");
         std::fs::write(&body_file, &order_body)?;
+        let menu_file = self.scratch.path().join("menu.json");
+        std::fs::write(&menu_file, &menu_body)?;
         let bport = free_port()?;
         let me = std::env::current_exe()?;
         let _baseline = Proc(
             self.pinned("0", &me)
                 .args(["--baseline", &bport.to_string()])
                 .arg(&body_file)
+                .arg(&menu_file)
                 .stdout(Stdio::null())
                 .spawn()?,
         );
@@ -407,11 +519,22 @@ impl Bench {
             &get(&reader),
         )?;
         println!("baseline GET /orders/{{id}}       c32: {}", res.baseline);
+        res.json_base = self.wrk(&format!("http://127.0.0.1:{bport}/json"), 32, "")?;
+        println!("baseline GET /json (menu body)   c32: {}", res.json_base);
         drop(_baseline);
         self.measure(pid);
 
         res.order = self.wrk(&format!("{base}/orders/{order_id}"), 32, &get(&reader))?;
         println!("GET /orders/{{id}} (3 items)      c32: {}", res.order);
+        if let Some(on) = self
+            .metrics_run(url, &format!("/orders/{order_id}"), &get(&reader))
+            .await?
+        {
+            println!("GET /orders/{{id}}, metrics on    c32: {on}");
+            res.metrics = Some(on);
+        }
+        res.menu = self.wrk(&format!("{base}/menu/"), 32, "")?;
+        println!("GET /menu/ (no token)            c32: {}", res.menu);
         res.me = self.wrk(&format!("{base}/users/me"), 32, &get(&reader))?;
         println!("GET /users/me                    c32: {}", res.me);
         res.list = self.wrk(&format!("{base}/orders/?limit=20"), 32, &get(&reader))?;
@@ -450,6 +573,25 @@ impl Bench {
             println!("  GET /users/me meanwhile         c4: {me}");
             res.logins = Some((logins, me));
 
+            // 32 sign-ins at once: the queue for the hash worker is never empty.
+            let logins32 = self.wrk(&login_url, 32, &form)?;
+            println!("POST /auth/token                 c32: {logins32}");
+            println!(
+                "  logins/s vs 1 core / hash time: {:.2}; threads {}",
+                logins32.rps * hash.as_secs_f64(),
+                threads(pid)
+            );
+            let (during, me) = std::thread::scope(|s| {
+                let a = s.spawn(|| self.wrk(&login_url, 32, &form));
+                let b = s.spawn(|| self.wrk(&me_url, 32, &me_lua));
+                (a.join(), b.join())
+            });
+            let during = during.map_err(|_| anyhow::anyhow!("wrk thread"))??;
+            let me = me.map_err(|_| anyhow::anyhow!("wrk thread"))??;
+            println!("POST /auth/token beside /users/me c32: {during}");
+            println!("  GET /users/me meanwhile         c32: {me}");
+            res.logins32 = Some((logins32, during, me));
+
             // The list query with 1,000 and with many orders in the database.
             seed_orders(url, 1_000).await?;
             let small = self.wrk(&format!("{base}/orders/?limit=20"), 1, &get(&reader))?;
@@ -474,6 +616,126 @@ impl Bench {
             "resident memory: idle {:.1} MiB, after the 256-connection run {:.1} MiB",
             res.rss_idle_mib, res.rss_256_mib
         );
+
+        let soak = soak_seconds();
+        if soak > 0 {
+            let mix = Mix {
+                base: &base,
+                order_id,
+                reader: &reader,
+                writer: &writer,
+            };
+            res.soak = self.soak(&mix, soak)?;
+            res.rss_soak_mib = rss_mib(pid);
+            println!(
+                "resident memory at the end of the soak: {:.1} MiB",
+                res.rss_soak_mib
+            );
+        }
+        Ok(res)
+    }
+
+    /// The one-order read again on a second server started with `--metrics-bind` on the
+    /// same database (None when the server has no such option).
+    async fn metrics_run(&self, url: &str, path: &str, lua: &str) -> anyhow::Result<Option<Load>> {
+        let bin = &self.server;
+        let help = Command::new(bin).args(["serve", "--help"]).output()?;
+        if !String::from_utf8_lossy(&help.stdout).contains("--metrics-bind") {
+            println!("(the server has no --metrics-bind: no metrics run)");
+            return Ok(None);
+        }
+        let port = free_port()?;
+        let mport = free_port()?;
+        let child = self
+            .pinned("0", bin)
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                url,
+                "--metrics-bind",
+                &format!("127.0.0.1:{mport}"),
+            ])
+            .env("COMANDA_SECRET_KEY", KEY)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("cannot start the server with metrics")?;
+        let server = Proc(child);
+        let base = format!("http://127.0.0.1:{port}");
+        wait_ready(&reqwest::Client::new(), &base).await?;
+        let previous = self.measured.load(std::sync::atomic::Ordering::Relaxed);
+        self.measure(server.0.id());
+        let load = self.wrk(&format!("{base}{path}"), 32, lua);
+        self.measure(previous);
+        Ok(Some(load?))
+    }
+
+    /// A shop's mixed load at 256 connections: one wrk per route, all at once, so that each
+    /// route's p50 and p99 are its own; and a sign-in a second beside them.
+    fn soak(&self, m: &Mix, seconds: u64) -> anyhow::Result<Vec<(&'static str, Load)>> {
+        let auth = |token: &str| format!("wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n");
+        let post = format!(
+            "wrk.method = \"POST\"\nwrk.body = '{}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n{}",
+            json!({"items": [{"flavor": "Margherita", "size": "large", "quantity": 1}]}),
+            auth(m.writer)
+        );
+        let login = format!(
+            "wrk.method = \"POST\"\nwrk.body = \"username=writer&password={PASSWORD}\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\nfunction delay() return 1000 end\n"
+        );
+        let base = m.base;
+        let runs: Vec<(&'static str, String, u32, String)> = vec![
+            (
+                "GET /orders/{id}",
+                format!("{base}/orders/{}", m.order_id),
+                64,
+                auth(m.reader),
+            ),
+            (
+                "GET /orders/?limit=20",
+                format!("{base}/orders/?limit=20"),
+                48,
+                auth(m.reader),
+            ),
+            ("GET /menu/", format!("{base}/menu/"), 48, String::new()),
+            ("POST /orders/", format!("{base}/orders/"), 48, post),
+            (
+                "GET /users/me",
+                format!("{base}/users/me"),
+                48,
+                auth(m.reader),
+            ),
+            (
+                "POST /auth/token (1/s)",
+                format!("{base}/auth/token"),
+                1,
+                login,
+            ),
+        ];
+        println!("soak: {seconds} s, 256 connections over five routes, and a sign-in a second");
+        let out: Vec<anyhow::Result<Load>> = std::thread::scope(|s| {
+            let handles: Vec<_> = runs
+                .iter()
+                .map(|(_, url, c, lua)| s.spawn(move || self.wrk_for(url, *c, lua, seconds)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("wrk thread")))
+                })
+                .collect()
+        });
+        let mut res = Vec::new();
+        for ((name, _, c, _), load) in runs.iter().zip(out) {
+            let load = load?;
+            println!(
+                "  {name:<24} c{c:<3} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ({} requests, {} errors)",
+                load.rps, load.p50_ms, load.p99_ms, load.requests, load.errors
+            );
+            res.push((*name, load));
+        }
         Ok(res)
     }
 }
@@ -659,7 +921,7 @@ fn parse_wrk(out: &str) -> Option<Load> {
 
 /// The baseline server: verifies the bearer JWT like the real server and answers a body
 /// of the same size, from memory.
-fn baseline(port: &str, body_file: &str) -> anyhow::Result<()> {
+fn baseline(port: &str, body_file: &str, menu_file: &str) -> anyhow::Result<()> {
     use axum::http::{HeaderMap, StatusCode, header};
     use axum::response::IntoResponse;
 
@@ -676,8 +938,11 @@ fn baseline(port: &str, body_file: &str) -> anyhow::Result<()> {
             None => StatusCode::UNAUTHORIZED.into_response(),
         }
     };
+    let menu: &'static str = Box::leak(std::fs::read_to_string(menu_file)?.into_boxed_str());
+    let json = move || async move { ([(header::CONTENT_TYPE, "application/json")], menu) };
     let app = axum::Router::new()
         .route("/orders/{id}", axum::routing::get(handler))
+        .route("/json", axum::routing::get(json))
         .route("/health", axum::routing::get(|| async { "ok" }));
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
