@@ -160,7 +160,7 @@ impl IntoResponse for ApiError {
 }
 
 /// Errors that mean "the database cannot be reached now", answered 503, not 500.
-fn is_unavailable(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unavailable(e: &sqlx::Error) -> bool {
     matches!(
         e,
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)

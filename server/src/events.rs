@@ -58,12 +58,23 @@ impl EventBus {
     /// Commits the transaction that recorded `event`, then publishes it to this process's
     /// subscribers (on PostgreSQL the commit itself announces it).
     pub async fn commit(&self, tx: Tx, event: OrderEvent) -> Result<(), sqlx::Error> {
+        self.commit_all(tx, [event]).await
+    }
+
+    /// [`EventBus::commit`] for a transaction that recorded several events, in id order.
+    pub async fn commit_all(
+        &self,
+        tx: Tx,
+        events: impl IntoIterator<Item = OrderEvent>,
+    ) -> Result<(), sqlx::Error> {
         if self.via_notify {
             return tx.commit().await;
         }
         let _in_order = self.publishing.lock().await;
         tx.commit().await?;
-        let _ = self.tx.send(event);
+        for event in events {
+            let _ = self.tx.send(event);
+        }
         Ok(())
     }
 

@@ -85,6 +85,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Idempotency {
 }
 
 impl Idempotency {
+    /// True when the request carries a key.
+    pub fn has_key(&self) -> bool {
+        self.key.is_some()
+    }
+
     /// SHA-256 (hex) of the method, the path and the parsed body.
     fn fingerprint(&self, body: &impl Serialize) -> Result<String> {
         let mut h = Sha256::new();

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
+pub mod order_writer;
 pub mod routes;
 pub mod serve;
 pub mod settings;

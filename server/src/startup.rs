@@ -28,6 +28,7 @@ use crate::error::detail_response;
 use crate::events::EventBus;
 use crate::extract::client_ip;
 use crate::metrics::{self, Metrics};
+use crate::order_writer::OrderWriter;
 use crate::settings::Settings;
 use crate::state::{AppState, Inner};
 use crate::{cleanup, demo, routes, serve};
@@ -73,6 +74,7 @@ impl Application {
             hasher,
             limiter: LoginLimiter::new(settings.login_limits, &db),
             sessions: SessionCache::new(settings.session_cache_ttl),
+            orders: OrderWriter::start(db.clone(), events.clone()),
             events,
             db,
             shutdown: tokio::sync::watch::channel(false).0,

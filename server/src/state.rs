@@ -10,6 +10,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::db::Db;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
+use crate::order_writer::OrderWriter;
 use crate::settings::Settings;
 
 #[derive(Clone)]
@@ -22,6 +23,8 @@ pub struct Inner {
     pub limiter: LoginLimiter,
     pub sessions: SessionCache,
     pub events: EventBus,
+    /// The group-commit writer of new orders.
+    pub orders: OrderWriter,
     pub settings: Settings,
     /// Present when `--metrics-bind` is set; nothing is recorded otherwise.
     pub metrics: Option<Metrics>,

@@ -58,6 +58,59 @@ pub async fn insert(
     })
 }
 
+/// Stores several events at once (in the caller's transaction), `events` a JSON array of
+/// `[order_id, user_id, data]`; their ids in the array's order. The same ordering as
+/// [`insert`]: on PostgreSQL the advisory lock is taken before the ids are drawn and held
+/// until commit, and every event is announced, in id order.
+pub async fn insert_many(ex: Ex<'_>, events: &str, now_ms: i64) -> Result<Vec<i64>, sqlx::Error> {
+    const SQLITE: &str = "INSERT INTO order_events (order_id, user_id, data, created_at_ms) \
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), $2 \
+         FROM json_each($1) ORDER BY key RETURNING id";
+    const POSTGRES: &str = "INSERT INTO order_events (order_id, user_id, data, created_at_ms) \
+         SELECT (e ->> 0)::bigint, (e ->> 1)::bigint, e ->> 2, $2 \
+         FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING id";
+    const PRUNE: &str = "DELETE FROM order_events WHERE id <= $1";
+    const NOTIFY: &str = "SELECT pg_notify('comanda_order_events', x::text) \
+         FROM unnest($1::bigint[]) WITH ORDINALITY AS t(x, n) ORDER BY n";
+    const ORDERED: &str = "SELECT pg_advisory_xact_lock(hashtext('comanda_order_events'))";
+    let mut ids: Vec<i64> = match ex {
+        Ex::Sqlite(c) => {
+            let ids = sqlx::query_scalar(SQLITE)
+                .bind(events)
+                .bind(now_ms)
+                .fetch_all(&mut *c)
+                .await?;
+            prune(Ex::Sqlite(c), &ids).await?;
+            ids
+        }
+        Ex::Postgres(c) => {
+            sqlx::query(ORDERED).execute(&mut *c).await?;
+            let mut ids: Vec<i64> = sqlx::query_scalar(POSTGRES)
+                .bind(events)
+                .bind(now_ms)
+                .fetch_all(&mut *c)
+                .await?;
+            ids.sort_unstable();
+            sqlx::query(NOTIFY).bind(&ids).execute(&mut *c).await?;
+            prune(Ex::Postgres(c), &ids).await?;
+            ids
+        }
+    };
+    ids.sort_unstable();
+    return Ok(ids);
+
+    /// Every hundredth event, as [`insert`] does.
+    async fn prune(ex: Ex<'_>, ids: &[i64]) -> Result<(), sqlx::Error> {
+        let (Some(first), Some(last)) = (ids.iter().min(), ids.iter().max()) else {
+            return Ok(());
+        };
+        if last / 100 == (first - 1) / 100 {
+            return Ok(());
+        }
+        on!(ex, c => sqlx::query(PRUNE).bind(last - RETAINED).execute(c).await.map(|_| ()))
+    }
+}
+
 pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<EventRow>, sqlx::Error> {
     const SQL: &str = "SELECT id, order_id, user_id, data FROM order_events WHERE id = $1";
     on!(ex, c => sqlx::query_as(SQL).bind(id).fetch_optional(c).await)

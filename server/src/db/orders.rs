@@ -337,3 +337,76 @@ pub async fn has_items(ex: Ex<'_>, order_id: i64) -> Result<bool, sqlx::Error> {
     const SQL: &str = "SELECT EXISTS (SELECT 1 FROM order_items WHERE order_id = $1)";
     on!(ex, c => sqlx::query_scalar(SQL).bind(order_id).fetch_one(c).await)
 }
+
+/// An available menu row, as new lines are priced: `(id, flavor, flavor_key, size,
+/// price_cents)`.
+pub type Price = (i64, String, String, String, i64);
+
+/// The available menu rows for `keys`, a JSON array of `[flavor_key, size]` pairs, in one
+/// query and one row (each row costs a hand-off on SQLite).
+pub async fn prices(ex: Ex<'_>, keys: &str) -> Result<Vec<Price>, sqlx::Error> {
+    const SQLITE: &str = "SELECT COALESCE(json_group_array(json_array(m.id, m.flavor, m.flavor_key, m.size, m.price_cents)), '[]') \
+         FROM menu_items m WHERE m.available = TRUE AND (m.flavor_key, m.size) IN \
+         (SELECT json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]') FROM json_each($1) k)";
+    const POSTGRES: &str = "SELECT COALESCE(json_agg(json_build_array(m.id, m.flavor, m.flavor_key, m.size, m.price_cents)), '[]')::text \
+         FROM menu_items m WHERE m.available = TRUE AND (m.flavor_key, m.size) IN \
+         (SELECT k ->> 0, k ->> 1 FROM json_array_elements($1::json) k)";
+    let json: String = match ex {
+        Ex::Sqlite(c) => sqlx::query_scalar(SQLITE).bind(keys).fetch_one(c).await?,
+        Ex::Postgres(c) => sqlx::query_scalar(POSTGRES).bind(keys).fetch_one(c).await?,
+    };
+    serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// Inserts new pending orders, `orders` a JSON array of `[user_id, total_cents]`, in one
+/// statement; their ids in the array's order (ids are drawn in that order).
+pub async fn insert_many(ex: Ex<'_>, orders: &str, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    const SQLITE: &str = "INSERT INTO orders (user_id, status, total_cents, created_at, updated_at) \
+         SELECT json_extract(value, '$[0]'), 'pending', json_extract(value, '$[1]'), $2, $2 \
+         FROM json_each($1) ORDER BY key RETURNING id";
+    const POSTGRES: &str = "INSERT INTO orders (user_id, status, total_cents, created_at, updated_at) \
+         SELECT (e ->> 0)::bigint, 'pending', (e ->> 1)::bigint, $2, $2 \
+         FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING id";
+    let mut ids: Vec<i64> = match ex {
+        Ex::Sqlite(c) => {
+            sqlx::query_scalar(SQLITE)
+                .bind(orders)
+                .bind(now)
+                .fetch_all(c)
+                .await?
+        }
+        Ex::Postgres(c) => {
+            sqlx::query_scalar(POSTGRES)
+                .bind(orders)
+                .bind(now)
+                .fetch_all(c)
+                .await?
+        }
+    };
+    // RETURNING's row order is not promised; the ids' order is.
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Inserts lines, `lines` a JSON array of `[order_id, flavor, size, quantity,
+/// unit_price_cents]`, in one statement; their ids in the array's order.
+pub async fn insert_lines(ex: Ex<'_>, lines: &str) -> Result<Vec<i64>, sqlx::Error> {
+    const SQLITE: &str = "INSERT INTO order_items (order_id, flavor, size, quantity, unit_price_cents) \
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), \
+         json_extract(value, '$[3]'), json_extract(value, '$[4]') \
+         FROM json_each($1) ORDER BY key RETURNING id";
+    const POSTGRES: &str = "INSERT INTO order_items (order_id, flavor, size, quantity, unit_price_cents) \
+         SELECT (e ->> 0)::bigint, e ->> 1, e ->> 2, (e ->> 3)::bigint, (e ->> 4)::bigint \
+         FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING id";
+    let mut ids: Vec<i64> = match ex {
+        Ex::Sqlite(c) => sqlx::query_scalar(SQLITE).bind(lines).fetch_all(c).await?,
+        Ex::Postgres(c) => {
+            sqlx::query_scalar(POSTGRES)
+                .bind(lines)
+                .fetch_all(c)
+                .await?
+        }
+    };
+    ids.sort_unstable();
+    Ok(ids)
+}

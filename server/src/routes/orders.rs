@@ -2,7 +2,7 @@
 //! locks the order, recomputes the total and records the event for live updates.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use comanda_common::{
     AnyErrorBody, ErrorBody, Flavor, LocItem, Order, OrderCreate, OrderItemCreate, OrderItemPatch,
@@ -16,6 +16,7 @@ use crate::error::{ApiError, Result};
 use crate::events::OrderEvent;
 use crate::extract::{AuthUser, Id, Ids, Json, OptionalJson, Query};
 use crate::idempotency::{Done, Idempotency, carry_out};
+use crate::order_writer::NewLine;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -31,8 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 const NOT_FOUND: ApiError = ApiError::NotFound("Order not found");
 const ITEM_NOT_FOUND: ApiError = ApiError::NotFound("Item not found");
 const NOT_PENDING: ApiError = ApiError::Conflict("Order is not pending");
-const NOT_ON_MENU: ApiError = ApiError::Unprocessable("Item not on the menu");
-const TOO_MANY: ApiError = ApiError::Unprocessable("Quantity must be between 1 and 99");
+pub(crate) const NOT_ON_MENU: ApiError = ApiError::Unprocessable("Item not on the menu");
+pub(crate) const TOO_MANY: ApiError = ApiError::Unprocessable("Quantity must be between 1 and 99");
 
 /// A requested line, validated: flavor, size, quantity.
 struct Line {
@@ -159,6 +160,25 @@ async fn create_order(
         return Err(ApiError::Validation(problems));
     }
     let user_id = auth.user.id;
+    if !idem.has_key() {
+        // Group commit (crate::order_writer): answered once the order is committed.
+        let lines = lines
+            .iter()
+            .map(|l| NewLine {
+                flavor_key: l.flavor.as_str().trim().to_lowercase(),
+                size: l.size,
+                quantity: l.quantity.get(),
+            })
+            .collect();
+        let body = state.orders.place(user_id, lines).await?;
+        let mut res = Response::new(body.into());
+        *res.status_mut() = StatusCode::CREATED;
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return Ok(res);
+    }
     carry_out(&state, user_id, &idem, &body, async |tx: &mut Tx| {
         let id = db::orders::insert(tx.ex(), user_id, db::now_secs()).await?;
         for l in &lines {

@@ -466,7 +466,119 @@ async fn event_ids_increase_under_concurrent_changes(b: Backend) {
     s.quiet().await;
 }
 
+/// Many new orders at once, as the server writes them in groups (one transaction for all
+/// that are waiting): each is answered with its own lines and exact total, the order as
+/// stored; one refused by the menu is refused alone, its neighbours placed; every placed
+/// order has one event, ids strictly increasing, replayable from a `Last-Event-ID`.
+async fn orders_placed_at_once_are_each_committed_and_announced(b: Backend) {
+    let (app, admin, ana, bob) = setup(b).await;
+    app.menu_item(&admin, "Margherita", "large", 4550).await;
+    let mut s = subscribe(&app, &admin).await;
+    let url = app.url("/orders/");
+    // Each request: its number, the lines, and the answer it must get.
+    let asks: Vec<(usize, Value, u16)> = (0..60)
+        .map(|i| match i % 10 {
+            // Not on the menu: refused, nothing placed.
+            3 => (
+                i,
+                json!([line("Calabresa", "small", 1), line("Funghi", "small", 1)]),
+                422,
+            ),
+            // Repeats adding up to more than 99: refused.
+            7 => (
+                i,
+                json!([
+                    line("Margherita", "large", 60),
+                    line("margherita", "large", 40)
+                ]),
+                422,
+            ),
+            // Empty.
+            5 => (i, json!([]), 201),
+            // Repeats of one flavor and size merge into one line.
+            _ => (
+                i,
+                json!([
+                    line("Calabresa", "small", (i % 4 + 1) as i64),
+                    line("Margherita", "large", 2),
+                    line("calabresa ", "small", 1),
+                ]),
+                201,
+            ),
+        })
+        .collect();
+    let requests = asks.iter().map(|(i, items, _)| {
+        let token = if i % 2 == 0 { &ana } else { &bob };
+        app.client
+            .post(&url)
+            .bearer_auth(token)
+            .json(&json!({ "items": items }))
+            .send()
+    });
+    let answers = futures::future::join_all(requests).await;
+    let mut placed = Vec::new();
+    for ((i, _, want), r) in asks.iter().zip(answers) {
+        let r = decode(r.expect("request")).await;
+        assert_eq!(r.status, *want, "request {i}: {}", r.body);
+        if *want != 201 {
+            let detail = if i % 10 == 3 {
+                "Item not on the menu"
+            } else {
+                "Quantity must be between 1 and 99"
+            };
+            r.assert(422, detail);
+            continue;
+        }
+        let items = r.body["items"].as_array().expect("items");
+        if i % 10 == 5 {
+            assert!(items.is_empty());
+            assert_eq!(r.body["total_cents"], 0);
+        } else {
+            let calabresa = (i % 4 + 2) as i64;
+            assert_eq!(items.len(), 2, "request {i}: {}", r.body);
+            assert_eq!(items[0]["flavor"], "Calabresa");
+            assert_eq!(items[0]["quantity"], calabresa);
+            assert_eq!(items[0]["subtotal_cents"], calabresa * 2990);
+            assert_eq!(items[1]["flavor"], "Margherita");
+            assert_eq!(items[1]["subtotal_cents"], 2 * 4550);
+            assert_eq!(r.body["total_cents"], calabresa * 2990 + 2 * 4550);
+            assert!(oid(&items[0]) < oid(&items[1]), "lines in the order given");
+        }
+        assert_eq!(r.body["status"], "pending");
+        let token = if i % 2 == 0 { &ana } else { &bob };
+        let stored = app
+            .get(&format!("/orders/{}", oid(&r.body)), Some(token))
+            .await;
+        assert_eq!(stored.body, r.body, "the answer is the order as stored");
+        placed.push(r.body);
+    }
+    assert_eq!(placed.len(), 48);
+
+    let mut events = Vec::new();
+    for _ in 0..placed.len() {
+        events.push(s.order().await);
+    }
+    s.quiet().await;
+    assert!(
+        events.windows(2).all(|w| w[0].0 < w[1].0),
+        "ids in delivery order: {:?}",
+        events.iter().map(|e| e.0).collect::<Vec<_>>()
+    );
+    let mut seen: Vec<Value> = events.iter().map(|e| e.1.clone()).collect();
+    seen.sort_by_key(oid);
+    placed.sort_by_key(oid);
+    assert_eq!(seen, placed, "each placed order once, as answered");
+
+    // Replayed after the first: all the others, in the same order.
+    let mut again = resume(&app, &admin, events[0].0).await;
+    for e in &events[1..] {
+        assert_eq!(&again.order().await, e);
+    }
+    again.quiet().await;
+}
+
 both!(
+    orders_placed_at_once_are_each_committed_and_announced,
     stream_needs_a_valid_token,
     stream_opens_at_once,
     customers_see_their_own_orders_only,
@@ -512,6 +624,54 @@ async fn events_fan_out_across_processes() {
     // Each event once per stream.
     on_a.quiet().await;
     on_b.quiet().await;
+}
+
+/// Two server processes placing orders at once on one PostgreSQL database, each in its
+/// groups: the events reach a stream in increasing id order, every order once, and a
+/// replay on the other process has them all in the same order.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_placing_orders_keep_event_ids_in_commit_order() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let a = spawn_app(backend).await;
+    let b = spawn_peer(&a).await;
+    let (_, admin) = a.admin("boss").await;
+    a.menu_item(&admin, "Calabresa", "small", 2990).await;
+    let (_, ana) = a.customer("ana").await;
+    let mut s = subscribe(&a, &admin).await;
+    let body = json!({"items": [line("Calabresa", "small", 2)]});
+    let requests = (0..60).map(|i| {
+        let app = if i % 2 == 0 { &a } else { &b };
+        app.client
+            .post(app.url("/orders/"))
+            .bearer_auth(&ana)
+            .json(&body)
+            .send()
+    });
+    let mut created = Vec::new();
+    for r in futures::future::join_all(requests).await {
+        let r = decode(r.expect("request")).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["total_cents"], 5980);
+        created.push(oid(&r.body));
+    }
+    let mut events = Vec::new();
+    for _ in 0..60 {
+        events.push(s.order().await);
+    }
+    s.quiet().await;
+    let ids: Vec<i64> = events.iter().map(|e| e.0).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids: {ids:?}");
+    let mut seen: Vec<i64> = events.iter().map(|e| oid(&e.1)).collect();
+    seen.sort_unstable();
+    created.sort_unstable();
+    assert_eq!(seen, created, "every order once");
+    let mut replay = resume(&b, &admin, ids[0]).await;
+    for e in &events[1..] {
+        assert_eq!(&replay.order().await, e);
+    }
+    replay.quiet().await;
 }
 
 /// The stream must not assume that events commit in id order: an event that commits after
