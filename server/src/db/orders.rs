@@ -5,58 +5,6 @@ use comanda_common::{Order, OrderItem, OrderStatus, Size};
 
 use super::{Ex, decode_name, on, to_time};
 
-/// One row of the order ⟕ items join.
-#[derive(sqlx::FromRow)]
-struct JoinRow {
-    id: i64,
-    user_id: i64,
-    status: String,
-    total_cents: i64,
-    created_at: i64,
-    updated_at: i64,
-    item_id: Option<i64>,
-    flavor: Option<String>,
-    size: Option<String>,
-    quantity: Option<i64>,
-    unit_price_cents: Option<i64>,
-    /// The customer's username (NULL only if the account went in between).
-    username: Option<String>,
-}
-
-/// Folds join rows (ordered by order, then item) into orders, naming the customer on
-/// each when `names`.
-fn fold(rows: Vec<JoinRow>, names: bool) -> Result<Vec<Order>, sqlx::Error> {
-    let mut orders: Vec<Order> = Vec::new();
-    for r in rows {
-        if orders.last().is_none_or(|o| o.id != r.id) {
-            orders.push(Order {
-                id: r.id,
-                user_id: r.user_id,
-                status: decode_name("status", &r.status, OrderStatus::parse)?,
-                items: Vec::new(),
-                total_cents: r.total_cents,
-                created_at: to_time(r.created_at),
-                updated_at: to_time(r.updated_at),
-                username: if names { r.username.clone() } else { None },
-            });
-        }
-        if let (Some(item_id), Some(flavor), Some(size), Some(quantity), Some(unit)) =
-            (r.item_id, r.flavor, r.size, r.quantity, r.unit_price_cents)
-            && let Some(order) = orders.last_mut()
-        {
-            order.items.push(OrderItem {
-                id: item_id,
-                flavor,
-                size: decode_name("size", &size, Size::parse)?,
-                quantity,
-                unit_price_cents: unit,
-                subtotal_cents: quantity * unit,
-            });
-        }
-    }
-    Ok(orders)
-}
-
 /// An order row with its items as one JSON array of `[id, flavor, size, quantity,
 /// unit_price_cents]`, so that one order is one row: each row costs a hand-off between
 /// the connection's thread and tokio (BENCHMARKS.md).
@@ -128,63 +76,145 @@ pub struct ListFilter {
     pub names: bool,
 }
 
-/// A page of orders, newest first, with their items, in one query.
-pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<Vec<Order>, sqlx::Error> {
+/// One order as the API's JSON, built by SQLite (`o` an `orders` row), and whether a value
+/// in it is one the code does not know (`bad`, 0 or 1).
+macro_rules! sqlite_order {
+    ($extra:literal) => {
+        concat!("json_object('id', o.id, 'user_id', o.user_id, 'status', o.status, \
+         'items', json((SELECT COALESCE(json_group_array(json_object('id', i.id, 'flavor', i.flavor, \
+           'size', i.size, 'quantity', i.quantity, 'unit_price_cents', i.unit_price_cents, \
+           'subtotal_cents', i.quantity * i.unit_price_cents)), '[]') \
+           FROM (SELECT * FROM order_items WHERE order_id = o.id ORDER BY id) i)), \
+         'total_cents', o.total_cents, \
+         'created_at', strftime('%Y-%m-%dT%H:%M:%SZ', o.created_at, 'unixepoch'), \
+         'updated_at', strftime('%Y-%m-%dT%H:%M:%SZ', o.updated_at, 'unixepoch')", $extra, ") AS j, \
+         (o.status NOT IN ('pending', 'cancelled', 'finished') OR EXISTS (SELECT 1 FROM order_items b \
+           WHERE b.order_id = o.id AND b.size NOT IN ('small', 'medium', 'large'))) AS bad")
+    };
+}
+
+/// The same for PostgreSQL.
+macro_rules! postgres_order {
+    ($extra:literal) => {
+        concat!("o.id, json_build_object('id', o.id, 'user_id', o.user_id, 'status', o.status, \
+         'items', (SELECT COALESCE(json_agg(json_build_object('id', i.id, 'flavor', i.flavor, \
+           'size', i.size, 'quantity', i.quantity, 'unit_price_cents', i.unit_price_cents, \
+           'subtotal_cents', i.quantity * i.unit_price_cents) ORDER BY i.id), '[]'::json) \
+           FROM order_items i WHERE i.order_id = o.id), \
+         'total_cents', o.total_cents, \
+         'created_at', to_char(to_timestamp(o.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
+         'updated_at', to_char(to_timestamp(o.updated_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", $extra, ") AS j, \
+         (o.status NOT IN ('pending', 'cancelled', 'finished') OR EXISTS (SELECT 1 FROM order_items b \
+           WHERE b.order_id = o.id AND b.size NOT IN ('small', 'medium', 'large')))::int AS bad")
+    };
+}
+
+/// The page statements of each dialect, without and with the customer's username
+/// (`scope=all`): `$page` selects the page's `orders` rows, newest first; a statement
+/// answers one row, the page as a JSON array and whether it holds a value the code does not
+/// know.
+macro_rules! page {
+    ($page:literal) => {
+        Pages {
+            plain: page!($page, ""),
+            named: page!($page, ", 'username', (SELECT u.username FROM users u WHERE u.id = o.user_id)"),
+        }
+    };
+    ($page:literal, $extra:literal) => {
+        (
+            concat!(
+                "SELECT COALESCE(json_group_array(json(p.j)), '[]'), COALESCE(MAX(p.bad), 0) FROM (SELECT ",
+                sqlite_order!($extra),
+                " FROM (",
+                $page,
+                ") o ORDER BY o.id DESC) p"
+            ),
+            concat!(
+                "SELECT COALESCE(json_agg(p.j ORDER BY p.id DESC), '[]')::text, COALESCE(MAX(p.bad), 0)::bigint FROM (SELECT ",
+                postgres_order!($extra),
+                " FROM (",
+                $page,
+                ") o) p"
+            ),
+        )
+    };
+}
+
+/// One page query: (SQLite, PostgreSQL) without and with the customer's username.
+struct Pages {
+    plain: (&'static str, &'static str),
+    named: (&'static str, &'static str),
+}
+
+impl Pages {
+    fn pick(&self, f: &ListFilter) -> (&'static str, &'static str) {
+        if f.names { self.named } else { self.plain }
+    }
+}
+
+/// A page of orders, newest first, with their items: the answer's JSON array, built by the
+/// database in one statement and one row (no per-row hand-off, decode or encode).
+pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<String, sqlx::Error> {
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         return search(ex, f, q).await;
     }
-    const BY_USER: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents, \
-         (SELECT u.username FROM users u WHERE u.id = o.user_id) AS username \
-         FROM (SELECT * FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3) \
-         o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
-    const BY_USER_STATUS: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents, \
-         (SELECT u.username FROM users u WHERE u.id = o.user_id) AS username \
-         FROM (SELECT * FROM orders WHERE user_id = $1 AND status = $4 ORDER BY id DESC LIMIT $2 OFFSET $3) \
-         o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
-    const ALL: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents, \
-         (SELECT u.username FROM users u WHERE u.id = o.user_id) AS username \
-         FROM (SELECT * FROM orders ORDER BY id DESC LIMIT $2 OFFSET $3) \
-         o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
-    const ALL_STATUS: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents, \
-         (SELECT u.username FROM users u WHERE u.id = o.user_id) AS username \
-         FROM (SELECT * FROM orders WHERE status = $4 ORDER BY id DESC LIMIT $2 OFFSET $3) \
-         o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
-    let sql = match (f.user_id.is_some(), f.status.is_some()) {
+    const BY_USER: Pages =
+        page!("SELECT * FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3");
+    const BY_USER_STATUS: Pages = page!(
+        "SELECT * FROM orders WHERE user_id = $1 AND status = $4 ORDER BY id DESC LIMIT $2 OFFSET $3"
+    );
+    const ALL: Pages = page!("SELECT * FROM orders ORDER BY id DESC LIMIT $2 OFFSET $3");
+    const ALL_STATUS: Pages =
+        page!("SELECT * FROM orders WHERE status = $4 ORDER BY id DESC LIMIT $2 OFFSET $3");
+    let (sqlite, postgres) = match (f.user_id.is_some(), f.status.is_some()) {
         (true, false) => BY_USER,
         (true, true) => BY_USER_STATUS,
         (false, false) => ALL,
         (false, true) => ALL_STATUS,
-    };
+    }
+    .pick(f);
     let status = f.status.map(OrderStatus::as_str);
-    let rows: Vec<JoinRow> = on!(ex, c => {
-        let q = sqlx::query_as(sql)
-            .bind(f.user_id.unwrap_or(0))
-            .bind(f.limit)
-            .bind(f.offset);
-        // $4 exists only in the status variants; binding it elsewhere would be an error.
-        let q = match status {
-            Some(s) => q.bind(s),
-            None => q,
-        };
-        q.fetch_all(c).await
-    })?;
-    fold(rows, f.names)
+    // $4 exists only in the status variants; binding it elsewhere would be an error.
+    macro_rules! run {
+        ($sql:expr, $c:expr) => {{
+            let q = sqlx::query_as($sql)
+                .bind(f.user_id.unwrap_or(0))
+                .bind(f.limit)
+                .bind(f.offset);
+            let q = match status {
+                Some(s) => q.bind(s),
+                None => q,
+            };
+            q.fetch_one($c).await?
+        }};
+    }
+    let page: (String, i64) = match ex {
+        Ex::Sqlite(c) => run!(sqlite, c),
+        Ex::Postgres(c) => run!(postgres, c),
+    };
+    checked(page)
+}
+
+/// The page, unless it holds a status or size the code does not know (a decode error, as
+/// for one order).
+fn checked((json, bad): (String, i64)) -> Result<String, sqlx::Error> {
+    if bad != 0 {
+        return Err(sqlx::Error::ColumnDecode {
+            index: "status or size".into(),
+            source: "an unknown value in a page of orders".into(),
+        });
+    }
+    Ok(json)
 }
 
 /// A page of the orders of `list` whose number, status, total as money text (`86.00`) or
 /// a line's flavor contains `q` (case-insensitively; `%` and `_` match themselves); across
 /// every user's orders (no `user_id`) also the customer's username.
-async fn search(ex: Ex<'_>, f: &ListFilter, q: &str) -> Result<Vec<Order>, sqlx::Error> {
+async fn search(ex: Ex<'_>, f: &ListFilter, q: &str) -> Result<String, sqlx::Error> {
     // $1 user (0: any), $4 status ('': any), $5 the LIKE pattern. Money text is built the
     // same way in both dialects: whole units, '.', two digits.
-    const SQL: &str = "SELECT o.id, o.user_id, o.status, o.total_cents, o.created_at, o.updated_at, \
-         i.id AS item_id, i.flavor, i.size, i.quantity, i.unit_price_cents, \
-         (SELECT u.username FROM users u WHERE u.id = o.user_id) AS username \
-         FROM (SELECT * FROM orders s WHERE ($1 = 0 OR s.user_id = $1) AND ($4 = '' OR s.status = $4) \
+    const SQL: Pages = page!(
+        "SELECT * FROM orders s WHERE ($1 = 0 OR s.user_id = $1) AND ($4 = '' OR s.status = $4) \
            AND (CAST(s.id AS TEXT) LIKE $5 ESCAPE '\\' OR s.status LIKE $5 ESCAPE '\\' \
              OR (CAST(s.total_cents / 100 AS TEXT) || '.' || CASE WHEN s.total_cents % 100 < 10 \
                  THEN '0' ELSE '' END || CAST(s.total_cents % 100 AS TEXT)) LIKE $5 ESCAPE '\\' \
@@ -192,23 +222,32 @@ async fn search(ex: Ex<'_>, f: &ListFilter, q: &str) -> Result<Vec<Order>, sqlx:
                  AND lower(f.flavor) LIKE $5 ESCAPE '\\') \
              OR ($1 = 0 AND EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id \
                  AND u.username_key LIKE $5 ESCAPE '\\'))) \
-           ORDER BY s.id DESC LIMIT $2 OFFSET $3) \
-         o LEFT JOIN order_items i ON i.order_id = o.id ORDER BY o.id DESC, i.id";
+           ORDER BY s.id DESC LIMIT $2 OFFSET $3"
+    );
     // No order holds NUL, and PostgreSQL refuses it in a text parameter.
     if q.contains('\0') {
-        return Ok(Vec::new());
+        return Ok("[]".into());
     }
     let pattern = format!("%{}%", super::users::escape_like(&q.to_lowercase()));
     let status = f.status.map_or("", OrderStatus::as_str);
-    let rows: Vec<JoinRow> = on!(ex, c => sqlx::query_as(SQL)
-        .bind(f.user_id.unwrap_or(0))
-        .bind(f.limit)
-        .bind(f.offset)
-        .bind(status)
-        .bind(&pattern)
-        .fetch_all(c)
-        .await)?;
-    fold(rows, f.names)
+    macro_rules! run {
+        ($sql:expr, $c:expr) => {
+            sqlx::query_as($sql)
+                .bind(f.user_id.unwrap_or(0))
+                .bind(f.limit)
+                .bind(f.offset)
+                .bind(status)
+                .bind(&pattern)
+                .fetch_one($c)
+                .await?
+        };
+    }
+    let (sqlite, postgres) = SQL.pick(f);
+    let page: (String, i64) = match ex {
+        Ex::Sqlite(c) => run!(sqlite, c),
+        Ex::Postgres(c) => run!(postgres, c),
+    };
+    checked(page)
 }
 
 /// Locks the order row for the rest of the transaction; its owner and status.
