@@ -1,14 +1,12 @@
 //! Live order events: an in-process broadcast fed by the transactions that change orders.
 //!
 //! On SQLite (one process) a committed change is published directly. On PostgreSQL every
-//! event is announced with `NOTIFY` inside its transaction; each server process LISTENs,
-//! loads the announced event and publishes it to its own subscribers, so an order changed
-//! through one process reaches the streams opened on every other.
+//! event is announced with `NOTIFY` inside its transaction; each server process LISTENs
+//! ([`crate::listen`]), loads the announced event and publishes it to its own subscribers,
+//! so an order changed through one process reaches the streams opened on every other.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 
 use crate::db::{self, Db, Tx};
@@ -78,43 +76,19 @@ impl EventBus {
         Ok(())
     }
 
-    /// On PostgreSQL, starts the task that forwards announced events to this process's
-    /// subscribers. It reconnects by itself; it ends when the pool closes.
-    pub async fn start_listener(&self, db: &Db) -> anyhow::Result<()> {
-        let Some(pool) = db.pg_pool().cloned() else {
-            return Ok(());
+    /// On PostgreSQL: the event whose id `payload` announces (see [`crate::listen`]) is
+    /// loaded and published to this process's subscribers.
+    pub(crate) async fn announced(&self, db: &Db, payload: &str) {
+        let Ok(id) = payload.parse::<i64>() else {
+            return;
         };
-        let mut listener = PgListener::connect_with(&pool).await?;
-        listener.listen(db::events::CHANNEL).await?;
-        let tx = self.tx.clone();
-        let db = db.clone();
-        tokio::spawn(async move {
-            loop {
-                match listener.recv().await {
-                    Ok(n) => {
-                        let Ok(id) = n.payload().parse::<i64>() else {
-                            continue;
-                        };
-                        match fetch(&db, id).await {
-                            Ok(Some(ev)) => {
-                                let _ = tx.send(ev);
-                            }
-                            Ok(None) => {}
-                            Err(e) => tracing::warn!(error = %e, id, "cannot load an order event"),
-                        }
-                    }
-                    Err(sqlx::Error::PoolClosed) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "event listener lost its connection; retrying");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                        if pool.is_closed() {
-                            break;
-                        }
-                    }
-                }
+        match fetch(db, id).await {
+            Ok(Some(ev)) => {
+                let _ = self.tx.send(ev);
             }
-        });
-        Ok(())
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, id, "cannot load an order event"),
+        }
     }
 }
 

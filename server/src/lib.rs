@@ -11,6 +11,8 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod idempotency;
+pub mod listen;
+pub mod menu_cache;
 pub mod metrics;
 pub mod openapi;
 pub mod order_writer;

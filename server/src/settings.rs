@@ -34,6 +34,9 @@ pub mod defaults {
     pub const CLEANUP_INTERVAL: Duration = Duration::from_secs(10 * 60);
     /// How long an ended or expired session is kept before the cleanup deletes it.
     pub const ENDED_SESSION_KEEP: Duration = Duration::from_secs(60 * 60);
+    /// How long the menu is served from memory at most. Changes drop it at once (on
+    /// PostgreSQL, in every process); this bounds what could go unnoticed otherwise.
+    pub const MENU_CACHE_MAX_AGE: Duration = Duration::from_secs(10);
     /// How often an open event stream re-checks its caller's account and session.
     pub const STREAM_RECHECK: Duration = Duration::from_secs(1);
 
@@ -110,6 +113,8 @@ pub struct Settings {
     /// How long a checked session is trusted without asking the database again. Other
     /// processes see a logout within this time; this process sees it at once.
     pub session_cache_ttl: Duration,
+    /// How long the rendered menu is kept at most (changes drop it at once).
+    pub menu_cache_max_age: Duration,
     pub hash_params: HashParams,
     pub login_limits: LoginLimits,
     /// Seed a demo menu and demo accounts into an empty database.
@@ -143,6 +148,7 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(defaults::REFRESH_TOKEN_DAYS * 24 * 3600),
             refresh_grace: defaults::REFRESH_GRACE,
             session_cache_ttl: defaults::SESSION_CACHE_TTL,
+            menu_cache_max_age: defaults::MENU_CACHE_MAX_AGE,
             hash_params: HashParams::OWASP,
             login_limits: LoginLimits::default(),
             demo: false,

@@ -27,11 +27,12 @@ use crate::db::Db;
 use crate::error::detail_response;
 use crate::events::EventBus;
 use crate::extract::client_ip;
+use crate::menu_cache::MenuCache;
 use crate::metrics::{self, Metrics};
 use crate::order_writer::OrderWriter;
 use crate::settings::Settings;
 use crate::state::{AppState, Inner};
-use crate::{cleanup, demo, routes, serve};
+use crate::{cleanup, demo, listen, routes, serve};
 
 /// Request bodies over this size are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -65,10 +66,11 @@ impl Application {
                 .context("cannot add the demo data")?;
         }
         let events = EventBus::new(&db);
-        events
-            .start_listener(&db)
+        // On SQLite (one process) every change is seen; on PostgreSQL once listening.
+        let menu = MenuCache::new(!db.is_postgres(), settings.menu_cache_max_age);
+        listen::start(&db, events.clone(), menu.clone())
             .await
-            .context("cannot listen for order events")?;
+            .context("cannot listen for order events and menu changes")?;
         let state = AppState::new(Inner {
             keys: TokenKeys::new(&settings.secret_key),
             hasher,
@@ -76,6 +78,7 @@ impl Application {
             sessions: SessionCache::new(settings.session_cache_ttl),
             orders: OrderWriter::start(db.clone(), events.clone()),
             events,
+            menu,
             db,
             shutdown: tokio::sync::watch::channel(false).0,
             settings: settings.clone(),

@@ -9,6 +9,7 @@ use crate::auth::password::Hasher;
 use crate::auth::tokens::TokenKeys;
 use crate::db::Db;
 use crate::events::EventBus;
+use crate::menu_cache::MenuCache;
 use crate::metrics::Metrics;
 use crate::order_writer::OrderWriter;
 use crate::settings::Settings;
@@ -25,6 +26,8 @@ pub struct Inner {
     pub events: EventBus,
     /// The group-commit writer of new orders.
     pub orders: OrderWriter,
+    /// The rendered `GET /menu/` answers.
+    pub menu: MenuCache,
     pub settings: Settings,
     /// Present when `--metrics-bind` is set; nothing is recorded otherwise.
     pub metrics: Option<Metrics>,

@@ -4,6 +4,24 @@ use comanda_common::{MenuItem, Size};
 
 use super::{Ex, decode_name, on};
 
+/// The PostgreSQL channel on which a change to the menu is announced to every process.
+pub const CHANNEL: &str = "comanda_menu";
+
+/// On PostgreSQL, announces a change of the menu made by the process named `origin` (in the
+/// caller's transaction, so it is delivered at commit, and never for a change rolled
+/// back). Nothing on SQLite.
+pub async fn announce_change(ex: Ex<'_>, origin: &str) -> Result<(), sqlx::Error> {
+    const NOTIFY: &str = "SELECT pg_notify('comanda_menu', $1)";
+    match ex {
+        Ex::Postgres(c) => sqlx::query(NOTIFY)
+            .bind(origin)
+            .execute(c)
+            .await
+            .map(|_| ()),
+        Ex::Sqlite(_) => Ok(()),
+    }
+}
+
 #[derive(sqlx::FromRow, Debug, Clone)]
 pub struct MenuRow {
     pub id: i64,

@@ -10,6 +10,7 @@ mod basics;
 mod events;
 mod idempotency;
 mod menu;
+mod menu_cache;
 mod metrics;
 mod openapi_examples;
 mod order_lines;
