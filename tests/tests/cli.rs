@@ -16,6 +16,8 @@ const WAIT: Duration = Duration::from_secs(10);
 
 struct Server {
     url: String,
+    /// `GET /metrics` of the server, when the settings asked for it.
+    metrics_url: Option<String>,
     keyring: Arc<keyring_core::CredentialStore>,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
@@ -29,12 +31,14 @@ async fn server(tweak: impl FnOnce(&mut Settings)) -> Server {
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("server builds");
     let url = app.base_url();
+    let metrics_url = app.metrics_url();
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(app.run_with_shutdown(async move {
         let _ = rx.await;
     }));
     Server {
         url,
+        metrics_url,
         keyring: keyring_core::mock::Store::new().expect("mock keyring"),
         _dir: dir,
         _stop: tx,
@@ -548,4 +552,51 @@ async fn sessions_are_listed_and_ended() {
         ExitStatus::NotSignedIn,
         "not signed in: run comanda login",
     );
+}
+
+/// `http_requests_total` of `GET /menu` answered `status`, from the server's metrics.
+async fn menu_answers(s: &Server, status: u16) -> u64 {
+    let url = s.metrics_url.as_deref().expect("metrics on");
+    let text = reqwest::get(url).await.unwrap().text().await.unwrap();
+    let series = format!(r#"http_requests_total{{method="GET",route="/menu",status="{status}"}} "#);
+    text.lines()
+        .find_map(|l| l.strip_prefix(series.as_str()))
+        .map_or(0, |v| v.parse().unwrap())
+}
+
+/// The app reloads the menu each time its picker opens: an unchanged menu is revalidated
+/// (304, no body) and the kept answer reused; a change comes at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchanged_menu_is_revalidated_not_sent_again() {
+    let s = server(|s| s.metrics_bind = Some("127.0.0.1:0".into())).await;
+    let api = s.client();
+    let first = api.menu(false).await.unwrap();
+    assert!(!first.items.is_empty());
+    assert_eq!(api.menu(false).await.unwrap(), first);
+    assert_eq!(
+        (menu_answers(&s, 200).await, menu_answers(&s, 304).await),
+        (1, 1)
+    );
+
+    // Signed in as the admin: every item, kept apart from the available ones.
+    api.login("admin", comanda_server::demo::ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    let all = api.menu(true).await.unwrap();
+    assert_eq!(api.menu(true).await.unwrap(), all);
+    assert_eq!(api.menu(false).await.unwrap(), first);
+    assert_eq!(
+        (menu_answers(&s, 200).await, menu_answers(&s, 304).await),
+        (2, 3)
+    );
+
+    let item = &first.items[0];
+    let patch = comanda_common::MenuItemPatch {
+        price_cents: Some(item.price_cents + 100),
+        available: None,
+    };
+    api.patch_menu_item(item.id, &patch).await.unwrap();
+    let changed = api.menu(false).await.unwrap();
+    assert_eq!(changed.items[0].price_cents, item.price_cents + 100);
+    assert_eq!(menu_answers(&s, 200).await, 3, "the change was sent whole");
 }

@@ -35,9 +35,24 @@ struct Inner {
     base_url: String,
     session: Mutex<Session>,
     store: std::sync::RwLock<Arc<dyn TokenStore>>,
+    /// The last menu answers, with and without `include_unavailable`.
+    menus: std::sync::Mutex<[Option<KeptMenu>; 2]>,
 }
 
-/// A fresh `Idempotency-Key` (a random UUID) for one logical change.
+/// A successful answer, or 304 Not Modified.
+struct Answer {
+    not_modified: bool,
+    etag: Option<String>,
+    body: Vec<u8>,
+}
+
+/// The last menu answer of one view, kept to be revalidated with `If-None-Match`.
+#[derive(Clone)]
+struct KeptMenu {
+    etag: String,
+    menu: MenuList,
+}
+
 /// The `Retry-After` header in seconds (the form the server sends).
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     headers
@@ -49,6 +64,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
         .ok()
 }
 
+/// A fresh `Idempotency-Key` (a random UUID) for one logical change.
 pub fn new_idempotency_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -76,6 +92,7 @@ impl ApiClient {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 session: Mutex::new(Session::default()),
                 store: std::sync::RwLock::new(store),
+                menus: std::sync::Mutex::default(),
             }),
         }
     }
@@ -124,6 +141,12 @@ impl ApiClient {
 
     /// Sends one request built by `build`, decoding a JSON answer or an error body.
     async fn send_raw(&self, build: &(dyn Fn() -> RequestBuilder + Sync)) -> ApiResult<Vec<u8>> {
+        self.send_answer(build).await.map(|a| a.body)
+    }
+
+    /// The answer of a request: a success or 304 Not Modified (only ever answered to a
+    /// request that sent `If-None-Match`), else the error.
+    async fn send_answer(&self, build: &(dyn Fn() -> RequestBuilder + Sync)) -> ApiResult<Answer> {
         let resp = build()
             .timeout(TIMEOUT)
             .send()
@@ -131,12 +154,21 @@ impl ApiClient {
             .map_err(|e| ApiError::from_transport(&e, &self.inner.base_url))?;
         let status = resp.status();
         let retry_after = retry_after(resp.headers());
+        let etag = resp
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = resp
             .bytes()
             .await
             .map_err(|e| ApiError::from_transport(&e, &self.inner.base_url))?;
-        if status.is_success() {
-            Ok(body.to_vec())
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            Ok(Answer {
+                not_modified: status == StatusCode::NOT_MODIFIED,
+                etag,
+                body: body.to_vec(),
+            })
         } else {
             Err(ApiError::from_answer(status, &body).with_retry_after(retry_after))
         }
@@ -265,14 +297,42 @@ impl ApiClient {
 
     // ---- menu ----
 
+    /// The menu. The last answer is kept with its `ETag` and revalidated: while the menu is
+    /// unchanged the server answers 304 with no body (the picker reloads it each time it
+    /// opens). The tag names the view the server gave, so a kept answer is only reused when
+    /// the server says it is the current one for this caller.
     pub async fn menu(&self, include_unavailable: bool) -> ApiResult<MenuList> {
         let url = self.url(paths::MENU);
         let q = [("include_unavailable", include_unavailable)];
-        if self.has_session().await {
-            self.call(&|| self.http().get(&url).query(&q)).await
+        let slot = usize::from(include_unavailable);
+        let kept = self.kept_menus()[slot].clone();
+        let conditional = |rb: RequestBuilder| match &kept {
+            Some(k) => rb.header(reqwest::header::IF_NONE_MATCH, &k.etag),
+            None => rb,
+        };
+        let answer = if self.has_session().await {
+            self.call_answer(&|| conditional(self.http().get(&url).query(&q)))
+                .await?
         } else {
-            self.call_anon(&|| self.http().get(&url)).await
+            self.send_answer(&|| conditional(self.http().get(&url)))
+                .await?
+        };
+        if answer.not_modified {
+            return kept.map(|k| k.menu).ok_or(ApiError::BadBody(304));
         }
+        let menu: MenuList = Self::decode(&answer.body)?;
+        self.kept_menus()[slot] = answer.etag.map(|etag| KeptMenu {
+            etag,
+            menu: menu.clone(),
+        });
+        Ok(menu)
+    }
+
+    fn kept_menus(&self) -> std::sync::MutexGuard<'_, [Option<KeptMenu>; 2]> {
+        self.inner
+            .menus
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub async fn create_menu_item(&self, body: &MenuItemCreate) -> ApiResult<MenuItem> {

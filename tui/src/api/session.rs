@@ -15,7 +15,7 @@ use comanda_common::{RefreshRequest, Token, paths};
 use reqwest::RequestBuilder;
 use serde::de::DeserializeOwned;
 
-use super::{ApiClient, ApiError, ApiResult};
+use super::{Answer, ApiClient, ApiError, ApiResult};
 
 /// The `detail` of a 401 for a bad or expired token.
 const BAD_CREDENTIALS: &str = "Could not validate credentials";
@@ -98,10 +98,18 @@ impl ApiClient {
         &self,
         build: &(dyn Fn() -> RequestBuilder + Sync),
     ) -> ApiResult<Vec<u8>> {
+        self.call_answer(build).await.map(|a| a.body)
+    }
+
+    /// [`Self::call_bytes`] with the answer's status and `ETag`.
+    pub(super) async fn call_answer(
+        &self,
+        build: &(dyn Fn() -> RequestBuilder + Sync),
+    ) -> ApiResult<Answer> {
         let (mut access, mut generation) = self.current_access().await?;
         let mut refreshes = 0;
         loop {
-            match self.send_raw(&|| build().bearer_auth(&access)).await {
+            match self.send_answer(&|| build().bearer_auth(&access)).await {
                 Err(ApiError::Api {
                     status: 401,
                     ref detail,
