@@ -15,7 +15,9 @@
 //! committed with its lines, exact total and event; event ids follow commit order (one writer
 //! on SQLite, the advisory lock on PostgreSQL, [`db::events::insert_many`]). A request the
 //! menu refuses (an item not on the menu, a line over 99) is answered 422 and left out of the
-//! batch; a database error fails the whole batch, and every order in it is answered with it.
+//! batch; after a database error the batch is rolled back and each of its orders is written
+//! again alone, so an error fails only the order that meets it (a database that cannot be
+//! reached fails them all).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -159,6 +161,16 @@ async fn write(db: &Db, events: &EventBus, jobs: Vec<Job>) {
         Ok(bodies) => {
             for (p, body) in batch.into_iter().zip(bodies) {
                 let _ = p.job.reply.send(Ok(body));
+            }
+        }
+        // One order's failure must not be its neighbours': the group was rolled back, so
+        // each order is written again in a transaction of its own (and only the ones that
+        // fail alone are answered with their error). A database that cannot be reached
+        // fails them all at once.
+        Err(e) if batch.len() > 1 && !crate::error::is_unavailable(&e) => {
+            tracing::warn!(error = %e, orders = batch.len(), "a group of new orders failed; writing them one by one");
+            for p in batch {
+                Box::pin(write(db, events, vec![p.job])).await;
             }
         }
         Err(e) => fail(batch.into_iter().map(|p| p.job.reply), &e),

@@ -577,8 +577,89 @@ async fn orders_placed_at_once_are_each_committed_and_announced(b: Backend) {
     again.quiet().await;
 }
 
+/// Makes the database refuse every new order of `user_id` (a trigger), as a failure that
+/// only one order of a group meets.
+async fn refuse_orders_of(app: &TestApp, user_id: i64) {
+    match app.backend {
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            let sql = format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON orders WHEN NEW.user_id = {user_id} \
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            );
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+        Backend::Postgres(_) => {
+            let mut c = sqlx::PgConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            let sql = format!(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                   IF NEW.user_id = {user_id} THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+                   RETURN NEW; END $$; \
+                 CREATE TRIGGER refuse BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse();"
+            );
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// A database error met by one order of a group fails that order alone: the others of the
+/// same group are placed (each once, with its event), as with a transaction per order.
+async fn a_database_error_fails_only_its_own_order_of_a_group(b: Backend) {
+    let (app, admin, ana, bob) = setup(b).await;
+    let bob_id = app.get("/users/me", Some(&bob)).await.body["id"]
+        .as_i64()
+        .expect("bob's id");
+    refuse_orders_of(&app, bob_id).await;
+    let mut s = subscribe(&app, &admin).await;
+    let url = app.url("/orders/");
+    let requests = (0..40).map(|i| {
+        let token = if i % 8 == 0 { &bob } else { &ana };
+        app.client
+            .post(&url)
+            .bearer_auth(token)
+            .json(&json!({ "items": [line("Calabresa", "small", 1)] }))
+            .send()
+    });
+    let answers = futures::future::join_all(requests).await;
+    let mut placed = Vec::new();
+    for (i, r) in answers.into_iter().enumerate() {
+        let r = decode(r.expect("request")).await;
+        if i % 8 == 0 {
+            assert_eq!(r.status, 500, "bob's order {i}: {}", r.body);
+        } else {
+            assert_eq!(r.status, 201, "ana's order {i}: {}", r.body);
+            placed.push(oid(&r.body));
+        }
+    }
+    assert_eq!(placed.len(), 35);
+    let mut seen = Vec::new();
+    for _ in 0..placed.len() {
+        seen.push(oid(&s.order().await.1));
+    }
+    s.quiet().await;
+    seen.sort_unstable();
+    placed.sort_unstable();
+    assert_eq!(
+        seen, placed,
+        "one event for each placed order, none for the others"
+    );
+    let listed = app.get("/orders/?limit=100", Some(&ana)).await;
+    assert_eq!(listed.body["orders"].as_array().map(Vec::len), Some(35));
+}
+
 both!(
     orders_placed_at_once_are_each_committed_and_announced,
+    a_database_error_fails_only_its_own_order_of_a_group,
     stream_needs_a_valid_token,
     stream_opens_at_once,
     customers_see_their_own_orders_only,
