@@ -43,19 +43,7 @@ pub async fn get(ex: Ex<'_>, id: i64) -> Result<Option<Order>, sqlx::Error> {
         id: r.id,
         user_id: r.user_id,
         status: decode_name("status", &r.status, OrderStatus::parse)?,
-        items: lines
-            .into_iter()
-            .map(|(id, flavor, size, quantity, unit)| {
-                Ok(OrderItem {
-                    id,
-                    flavor,
-                    size: decode_name("size", &size, Size::parse)?,
-                    quantity,
-                    unit_price_cents: unit,
-                    subtotal_cents: quantity * unit,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?,
+        items: decode_lines(lines)?,
         total_cents: r.total_cents,
         created_at: to_time(r.created_at),
         updated_at: to_time(r.updated_at),
@@ -158,19 +146,7 @@ fn from_arrays(page: &str) -> Result<String, sqlx::Error> {
                     id,
                     user_id,
                     status: decode_name("status", &status, OrderStatus::parse)?,
-                    items: lines
-                        .into_iter()
-                        .map(|(id, flavor, size, quantity, unit)| {
-                            Ok(OrderItem {
-                                id,
-                                flavor,
-                                size: decode_name("size", &size, Size::parse)?,
-                                quantity,
-                                unit_price_cents: unit,
-                                subtotal_cents: quantity * unit,
-                            })
-                        })
-                        .collect::<Result<_, sqlx::Error>>()?,
+                    items: decode_lines(lines)?,
                     total_cents,
                     created_at: to_time(created),
                     updated_at: to_time(updated),
@@ -496,4 +472,24 @@ pub async fn insert_lines(ex: Ex<'_>, lines: &str) -> Result<Vec<i64>, sqlx::Err
     };
     ids.sort_unstable();
     Ok(ids)
+}
+
+/// An order's lines as the statements give them (`[id, flavor, size, quantity, unit price]`),
+/// sizes decoded strictly, subtotals worked out.
+fn decode_lines(
+    lines: Vec<(i64, String, String, i64, i64)>,
+) -> Result<Vec<OrderItem>, sqlx::Error> {
+    lines
+        .into_iter()
+        .map(|(id, flavor, size, quantity, unit)| {
+            Ok(OrderItem {
+                id,
+                flavor,
+                size: decode_name("size", &size, Size::parse)?,
+                quantity,
+                unit_price_cents: unit,
+                subtotal_cents: quantity * unit,
+            })
+        })
+        .collect()
 }
